@@ -1,0 +1,70 @@
+#!/bin/busybox sh
+# PID 1 of the lab VM: mounts the host's root read-only over 9p under a tmpfs overlay, chroots in, runs the job, powers off.
+#
+# Kernel command line parameters (set by lab/run):
+#   lab.job=DIR      host directory shared read-write (9p tag "labjob") and mounted at the same path in the guest;
+#                    it holds job.sh, and receives the job's exit status in DIR/status
+#   lab.modules=DIR  the unpacked kernel's lib/modules directory (a path on the host's root filesystem)
+/bin/busybox --install -s /bin
+export PATH=/bin
+mount -t proc proc /proc
+mount -t sysfs sysfs /sys
+mount -t devtmpfs devtmpfs /dev
+
+for arg in $(cat /proc/cmdline); do
+  case "$arg" in
+    lab.job=*) JOB=${arg#lab.job=} ;;
+    lab.modules=*) MODULES=${arg#lab.modules=} ;;
+  esac
+done
+
+fail() { echo "[lab-guest] error: $*" > /dev/ttyS0; poweroff -f; }
+
+for m in $(cat /modules/load-order); do insmod "$m" 2>/dev/null; done
+
+# msize and cache=loose make node's many small reads over 9p several times faster; the lower layer never changes under us.
+mount -t 9p -o trans=virtio,version=9p2000.L,ro,msize=512000,cache=loose hostroot /host || fail "cannot mount the host root over 9p"
+mount -t tmpfs -o size=75% tmpfs /upper
+mkdir -p /upper/data /upper/work
+mount -t overlay overlay -o lowerdir=/host,upperdir=/upper/data,workdir=/upper/work /newroot || fail "cannot mount the overlay"
+
+R=/newroot
+mount -t proc proc $R/proc
+mount -t sysfs sysfs $R/sys
+mount -t devtmpfs devtmpfs $R/dev
+mkdir -p $R/dev/pts $R/dev/shm
+mount -t devpts -o newinstance,ptmxmode=0666 devpts $R/dev/pts
+ln -sf pts/ptmx $R/dev/ptmx 2>/dev/null
+mount -t tmpfs tmpfs $R/dev/shm
+# Without /dev/fd, bash process substitution fails.
+ln -sfn /proc/self/fd $R/dev/fd
+ln -sfn /proc/self/fd/0 $R/dev/stdin
+ln -sfn /proc/self/fd/1 $R/dev/stdout
+ln -sfn /proc/self/fd/2 $R/dev/stderr
+mount -t tmpfs -o mode=1777 tmpfs $R/tmp
+mount -t tmpfs -o mode=755 tmpfs $R/run
+mkdir -p $R/run/netns $R/run/lock
+mount -t cgroup2 cgroup2 $R/sys/fs/cgroup 2>/dev/null
+mount -t debugfs debugfs $R/sys/kernel/debug 2>/dev/null
+
+mkdir -p $R/lib/modules
+mount --bind "$R$MODULES" $R/lib/modules || fail "cannot bind the kernel modules from $MODULES"
+# The kernel runs its modprobe helper in the initramfs' root, not in the chroot: hop into the chroot first.
+printf '#!/bin/sh\nexec chroot %s /sbin/modprobe "$@"\n' "$R" > /bin/lab-modprobe
+chmod 755 /bin/lab-modprobe
+echo /bin/lab-modprobe > /proc/sys/kernel/modprobe
+
+mkdir -p "$R$JOB"
+mount -t 9p -o trans=virtio,version=9p2000.L,msize=512000 labjob "$R$JOB" || fail "cannot mount the job directory"
+
+hostname lab
+ip link set lo up 2>/dev/null || ifconfig lo up
+# The job's output goes to the serial console as-is: no CR before LF.
+stty -F /dev/ttyS0 -onlcr 2>/dev/null
+
+chroot $R /bin/bash "$JOB/job.sh" < /dev/null > /dev/ttyS0 2>&1
+echo $? > "$R$JOB/status"
+sync
+echo 0 > /proc/sys/kernel/printk
+umount "$R$JOB" 2>/dev/null
+poweroff -f

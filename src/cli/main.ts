@@ -1,0 +1,50 @@
+// Shared entry point of both executables: runs a command, turns known errors into one clear line and an exit status.
+import { CommandError } from '../kernel/exec.js';
+import { PrerequisiteError } from '../kernel/prerequisites.js';
+import { ConfigError, ConfigErrors } from '../config/errors.js';
+import { UsageError } from './args.js';
+
+/** An error whose message is complete and meant for the user as it is (no stack trace). */
+export class UserError extends Error {
+  constructor(
+    message: string,
+    readonly exitCode = 1,
+  ) {
+    super(message);
+    this.name = 'UserError';
+  }
+}
+
+/** Exit statuses: 1 failure (including a failed check), 2 usage, 3 bad configuration, 4 missing prerequisite. */
+export async function runMain(program: string, body: () => Promise<number>): Promise<void> {
+  let code: number;
+  try {
+    code = await body();
+  } catch (error) {
+    code = reportError(program, error);
+  }
+  process.exitCode = code;
+}
+
+function reportError(program: string, error: unknown): number {
+  const say = (message: string) => process.stderr.write(`${program}: ${message}\n`);
+  if (error instanceof UsageError) {
+    say(`${error.message} (see ${program} --help)`);
+    return 2;
+  }
+  if (error instanceof ConfigErrors || error instanceof ConfigError) {
+    for (const line of error.message.split('\n')) say(`error: ${line}`);
+    say('nothing was changed');
+    return 3;
+  }
+  if (error instanceof PrerequisiteError) {
+    say(`error: ${error.message}`);
+    return 4;
+  }
+  if (error instanceof UserError || error instanceof CommandError) {
+    say(`error: ${error.message}`);
+    return error instanceof UserError ? error.exitCode : 1;
+  }
+  say(`internal error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+  return 70;
+}

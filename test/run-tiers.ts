@@ -1,0 +1,134 @@
+// npm test: runs the unit tier on this host and the kernel tier where L2TP exists (here, or in the lab VM).
+//
+//   node dist/test/run-tiers.js [--unit | --kernel] [FILE...]
+//
+// Prints node's spec output for each tier, then one summary; exits non-zero on any failure. A skipped kernel test
+// counts as a failure: the kernel tests exist to run against a real kernel, never to be passed over.
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, relative, resolve } from 'node:path';
+import { spawn } from 'node:child_process';
+
+const ROOT = resolve(import.meta.dirname, '..', '..');
+const DIST = join(ROOT, 'dist');
+
+interface Counts {
+  pass: number;
+  fail: number;
+  skipped: number;
+  todo: number;
+  cancelled: number;
+}
+
+function findTests(dir: string, recursive: boolean): string[] {
+  if (!existsSync(dir)) return [];
+  const found: string[] = [];
+  for (const entry of readdirSync(dir).sort()) {
+    const path = join(dir, entry);
+    if (statSync(path).isDirectory()) {
+      if (recursive) found.push(...findTests(path, true));
+    } else if (entry.endsWith('.test.js')) found.push(path);
+  }
+  return found;
+}
+
+/** Where kernel tests run: UX_TUNNEL_KERNEL=host|lab forces it; otherwise the host when its kernel has L2TP. */
+function kernelPlace(): 'host' | 'lab' {
+  const forced = process.env.UX_TUNNEL_KERNEL;
+  if (forced === 'host' || forced === 'lab') return forced;
+  if (process.env.UX_TUNNEL_IN_LAB) return 'host';
+  const release = readFileSync('/proc/sys/kernel/osrelease', 'utf8').trim();
+  const hasL2tp = existsSync('/sys/module/l2tp_eth') || existsSync(`/lib/modules/${release}/kernel/net/l2tp/l2tp_eth.ko`)
+    || existsSync(`/lib/modules/${release}/kernel/net/l2tp/l2tp_eth.ko.xz`) || existsSync(`/lib/modules/${release}/kernel/net/l2tp/l2tp_eth.ko.zst`);
+  return hasL2tp ? 'host' : 'lab';
+}
+
+function run(argv: string[]): Promise<number> {
+  return new Promise((resolvePromise) => {
+    const child = spawn(argv[0]!, argv.slice(1), { stdio: ['ignore', 'inherit', 'inherit'], cwd: ROOT });
+    child.on('close', (code) => resolvePromise(code ?? 1));
+  });
+}
+
+function nodeTestArgv(files: string[], tapFile: string, serial: boolean): string[] {
+  return [
+    process.execPath, '--test', '--enable-source-maps',
+    ...(serial ? ['--test-concurrency=1'] : []),
+    '--test-timeout=900000',
+    '--test-reporter=spec', '--test-reporter-destination=stdout',
+    '--test-reporter=tap', `--test-reporter-destination=${tapFile}`,
+    ...files.map((f) => relative(ROOT, f)),
+  ];
+}
+
+function readCounts(tapFile: string): Counts | null {
+  if (!existsSync(tapFile)) return null;
+  const counts: Counts = { pass: 0, fail: 0, skipped: 0, todo: 0, cancelled: 0 };
+  let seen = false;
+  for (const line of readFileSync(tapFile, 'utf8').split('\n')) {
+    const match = /^# (pass|fail|skipped|todo|cancelled) (\d+)$/.exec(line);
+    if (match) {
+      counts[match[1] as keyof Counts] = Number(match[2]);
+      seen = true;
+    }
+  }
+  return seen ? counts : null;
+}
+
+async function runTier(name: string, files: string[], place: 'host' | 'lab'): Promise<Counts> {
+  const empty: Counts = { pass: 0, fail: 0, skipped: 0, todo: 0, cancelled: 0 };
+  if (files.length === 0) return empty;
+  const jobDir = mkdtempSync(join(tmpdir(), `ux-tunnel-${name}-`));
+  const tapFile = join(jobDir, `${name}.tap`);
+  console.log(`\n=== ${name} tests: ${files.length} file(s) ${place === 'lab' ? 'in the kernel lab VM' : 'on this host'} ===`);
+  const started = Date.now();
+  const argv = nodeTestArgv(files, tapFile, name === 'kernel');
+  const code = await run(place === 'lab' ? [join(ROOT, 'lab', 'run'), '--job-dir', jobDir, '--', ...argv] : argv);
+  const counts = readCounts(tapFile);
+  rmSync(jobDir, { recursive: true, force: true });
+  console.log(`=== ${name} tests took ${((Date.now() - started) / 1000).toFixed(1)}s ===`);
+  if (!counts) {
+    console.log(`${name} tests: the runner exited ${code} without a result (see the output above)`);
+    return { ...empty, fail: 1 };
+  }
+  if (code !== 0 && counts.fail === 0 && counts.cancelled === 0) counts.fail = 1;
+  return counts;
+}
+
+async function main(): Promise<void> {
+  const args = process.argv.slice(2);
+  const only = args.includes('--unit') ? 'unit' : args.includes('--kernel') ? 'kernel' : null;
+  const chosen = args.filter((a) => !a.startsWith('--')).map((a) => resolve(a));
+  const kernelDir = join(DIST, 'test', 'kernel');
+  let unit = [...findTests(join(DIST, 'src'), true), ...findTests(join(DIST, 'test', 'unit'), true)];
+  let kernel = findTests(kernelDir, false);
+  if (chosen.length > 0) {
+    const pick = (files: string[]) => files.filter((f) => chosen.some((c) => f === c || f.startsWith(c + '/') || f.replace(/\.js$/, '.ts').endsWith(c.replace(/^.*?(src|test)\//, '$1/'))));
+    unit = pick(unit);
+    kernel = pick(kernel);
+  }
+  if (only === 'kernel') unit = [];
+  if (only === 'unit') kernel = [];
+
+  const place = kernelPlace();
+  const results: Array<[string, Counts]> = [];
+  results.push(['unit', await runTier('unit', unit, 'host')]);
+  results.push(['kernel', await runTier('kernel', kernel, place)]);
+
+  console.log('');
+  let failed = false;
+  for (const [name, c] of results) {
+    console.log(`${name}: ${c.pass} passed, ${c.fail} failed, ${c.skipped} skipped${c.cancelled ? `, ${c.cancelled} cancelled` : ''}${name === 'kernel' && kernel.length ? ` (${place === 'lab' ? 'in the lab VM' : 'on this host'})` : ''}`);
+    if (c.fail > 0 || c.cancelled > 0) failed = true;
+    if (name === 'kernel' && (c.skipped > 0 || c.todo > 0)) {
+      console.log('kernel: a kernel test was skipped; kernel tests must run, so this counts as a failure');
+      failed = true;
+    }
+  }
+  const pass = results.reduce((n, [, c]) => n + c.pass, 0);
+  const fail = results.reduce((n, [, c]) => n + c.fail + c.cancelled, 0) + (failed && results.every(([, c]) => c.fail + c.cancelled === 0) ? 1 : 0);
+  console.log(`total: ${pass} passed, ${fail} failed`);
+  process.exitCode = failed ? 1 : 0;
+}
+
+await main();
