@@ -41,7 +41,8 @@ ln -sfn /proc/self/fd $R/dev/fd
 ln -sfn /proc/self/fd/0 $R/dev/stdin
 ln -sfn /proc/self/fd/1 $R/dev/stdout
 ln -sfn /proc/self/fd/2 $R/dev/stderr
-mount -t tmpfs -o mode=1777 tmpfs $R/tmp
+# /tmp stays the host's (under the overlay): a checkout or job directory there must stay visible.
+# /run is fresh, so that the host's /run/netns entries do not show up as dead namespaces.
 mount -t tmpfs -o mode=755 tmpfs $R/run
 mkdir -p $R/run/netns $R/run/lock
 mount -t cgroup2 cgroup2 $R/sys/fs/cgroup 2>/dev/null

@@ -59,6 +59,15 @@ build_initramfs() {
   done
   (cd "$stage" && find . -print0 | cpio --null -o -H newc --quiet) | gzip -1 > "$entry/initramfs.cpio.gz"
   rm -rf "$stage"
+  init_hash > "$entry/init.sha256"
+}
+
+init_hash() { sha256sum < "$LAB_DIR/guest-init.sh" | cut -d' ' -f1; }
+
+write_stamp() {
+  local entry=$1 kver
+  kver=$(cat "$entry/kernel-version")
+  (cd "$entry" && sha256sum vmlinuz initramfs.cpio.gz kernel-version init.sha256 "root/lib/modules/$kver/modules.dep" > .complete.tmp && mv .complete.tmp .complete)
 }
 
 build_entry() {
@@ -88,7 +97,7 @@ build_entry() {
   cp "$tmp/entry/root/boot/vmlinuz-$kver" "$tmp/entry/vmlinuz"
   echo "$kver" > "$tmp/entry/kernel-version"
   build_initramfs "$tmp/entry" "$kver"
-  (cd "$tmp/entry" && sha256sum vmlinuz initramfs.cpio.gz kernel-version "root/lib/modules/$kver/modules.dep" > .complete.tmp && mv .complete.tmp .complete)
+  write_stamp "$tmp/entry"
   mv "$tmp/entry" "$entry"
   rm -rf "$tmp"; trap - EXIT
   say "kernel $kver ready in $entry"
@@ -104,11 +113,14 @@ main() {
     echo "$entry"; return
   fi
   entry="$CACHE_ROOT/$pkg"
-  if ! entry_is_complete "$entry" || [ "$LAB_DIR/guest-init.sh" -nt "$entry/initramfs.cpio.gz" ]; then
+  # Concurrent runs (two checkouts, two test tiers) share the cache: one builds, the others wait.
+  exec 9> "$CACHE_ROOT/.lock"
+  flock 9
+  if ! entry_is_complete "$entry" || [ "$(cat "$entry/init.sha256" 2>/dev/null)" != "$(init_hash)" ]; then
     if entry_is_complete "$entry"; then
-      say "guest-init.sh changed: rebuilding the initramfs"
+      say "lab/guest-init.sh differs from the one in the cached initramfs: rebuilding the initramfs"
       build_initramfs "$entry" "$(cat "$entry/kernel-version")"
-      (cd "$entry" && sha256sum vmlinuz initramfs.cpio.gz kernel-version "root/lib/modules/$(cat kernel-version)/modules.dep" > .complete.tmp && mv .complete.tmp .complete)
+      write_stamp "$entry"
     else
       build_entry "$pkg"
     fi
