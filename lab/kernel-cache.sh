@@ -116,6 +116,8 @@ main() {
   # Concurrent runs (two checkouts, two test tiers) share the cache: one builds, the others wait.
   exec 9> "$CACHE_ROOT/.lock"
   flock 9
+  # A .download.* directory left over holds an interrupted download: nothing in it can be trusted.
+  rm -rf "$CACHE_ROOT"/.download.* 2>/dev/null || true
   if ! entry_is_complete "$entry" || [ "$(cat "$entry/init.sha256" 2>/dev/null)" != "$(init_hash)" ]; then
     if entry_is_complete "$entry"; then
       say "lab/guest-init.sh differs from the one in the cached initramfs: rebuilding the initramfs"

@@ -100,7 +100,7 @@ async function main(): Promise<void> {
   const only = args.includes('--unit') ? 'unit' : args.includes('--kernel') ? 'kernel' : null;
   const chosen = args.filter((a) => !a.startsWith('--')).map((a) => resolve(a));
   const kernelDir = join(DIST, 'test', 'kernel');
-  let unit = [...findTests(join(DIST, 'src'), true), ...findTests(join(DIST, 'test', 'unit'), true)];
+  let unit = [...findTests(join(DIST, 'src'), true), ...findTests(join(DIST, 'test', 'host'), true)];
   let kernel = findTests(kernelDir, false);
   if (chosen.length > 0) {
     const pick = (files: string[]) => files.filter((f) => chosen.some((c) => f === c || f.startsWith(c + '/') || f.replace(/\.js$/, '.ts').endsWith(c.replace(/^.*?(src|test)\//, '$1/'))));
