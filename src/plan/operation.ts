@@ -1,6 +1,6 @@
 // A kernel operation: one ip or tc command that changes state, with the command that undoes it (for rollback).
 
-export type Tool = 'ip' | 'tc' | 'sysctl' | 'modprobe';
+export type Tool = 'ip' | 'tc' | 'sysctl' | 'modprobe' | 'nft' | 'firewall-cmd';
 
 export interface Operation {
   readonly tool: Tool;

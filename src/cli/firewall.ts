@@ -1,0 +1,82 @@
+// `firewall open|close|status` (both sides): allow IP protocol 115 with firewalld, else nftables, and flag port-115 mistakes.
+import { stringFlag, UsageError, type ParsedArgs } from './args.js';
+import { systemRunner, type KernelRunner } from '../kernel/runner.js';
+import { requireNetAdmin } from '../kernel/prerequisites.js';
+import * as firewalld from '../firewall/firewalld.js';
+import * as nftables from '../firewall/nftables.js';
+import { readStatus, type FirewallStatus } from '../firewall/status.js';
+import type { FirewallSide } from '../firewall/side.js';
+import { UserError } from './main.js';
+
+export const FIREWALL_VALUE_FLAGS = ['zone'] as const;
+
+const HOW = 'L2TPv3 is IP protocol 115, not TCP or UDP port 115';
+
+export async function runFirewall(args: ParsedArgs, side: FirewallSide, runner: KernelRunner = defaultRunner(args)): Promise<number> {
+  const action = args.words[1];
+  const zone = stringFlag(args, 'zone');
+  const json = args.flags.has('json');
+  if (action !== 'open' && action !== 'close' && action !== 'status') {
+    throw new UsageError('firewall takes open, close or status');
+  }
+  if (action !== 'status' && !runner.dryRun) requireNetAdmin(`firewall ${action}`);
+  const before = await readStatus(runner, side, zone);
+  const out: string[] = [];
+  if (action !== 'status') {
+    if (before.backend === 'none') {
+      throw new UserError(`neither firewalld (firewall-cmd --state) nor nftables (nft) is present on this host, so there is no local firewall to ${action}; allow IP protocol 115 in any other firewall or cloud security list between the hosts (${HOW})`);
+    }
+    const operations = planFor(action, side, before);
+    await runner.apply(operations);
+    out.push(describeChange(action, before, operations.length));
+  }
+  const after = action === 'status' || runner.dryRun ? before : await readStatus(runner, side, zone);
+  if (json) {
+    const { ruleset: _omit, ...plain } = after;
+    void _omit;
+    process.stdout.write(`${JSON.stringify({ side, ...plain }, null, 2)}\n`);
+  } else {
+    out.push(...describeStatus(after, side));
+    process.stdout.write(out.map((line) => `${line}\n`).join(''));
+  }
+  if (after.mistakes.length > 0 && !json) {
+    for (const mistake of after.mistakes) process.stderr.write(`[warn] ${mistake}: ${HOW}; that opening does not let the tunnel through (remove it unless something else needs it)\n`);
+  }
+  return action === 'status' && !after.allowed ? 1 : 0;
+}
+
+function planFor(action: 'open' | 'close', side: FirewallSide, status: FirewallStatus) {
+  if (status.backend === 'firewalld') {
+    return action === 'open' ? firewalld.planOpen(side, status.zone!) : firewalld.planClose(side, status.zone!);
+  }
+  return action === 'open' ? nftables.planOpen(status.ruleset!, side) : nftables.planClose(status.ruleset!);
+}
+
+function describeChange(action: 'open' | 'close', status: FirewallStatus, count: number): string {
+  if (count === 0) return `[info] nothing to ${action}: ${action === 'open' ? 'IP protocol 115 is already allowed' : 'no rule of ux-tunnel is present'}`;
+  const where = status.backend === 'firewalld' ? `firewalld zone ${status.zone} (runtime and permanent)` : 'nftables (runtime)';
+  return `[info] ${action === 'open' ? 'allowed' : 'removed'} IP protocol 115 ${action === 'open' ? 'in' : 'from'} ${where}`;
+}
+
+function describeStatus(status: FirewallStatus, side: FirewallSide): string[] {
+  const direction = side === 'receive' ? 'incoming' : 'outgoing';
+  if (status.backend === 'none') {
+    return [`[info] no firewalld and no nftables on this host: nothing here filters ${direction} IP protocol 115`];
+  }
+  if (status.backend === 'firewalld') {
+    return [
+      `[info] firewalld zone ${status.zone}: ${direction} IP protocol 115 ${status.allowed ? 'allowed' : 'NOT allowed'} (runtime), ${status.permanent ? 'allowed' : 'NOT allowed'} (permanent)`,
+    ];
+  }
+  const lines = status.chains!.length === 0
+    ? [`[info] nftables has no ${side === 'receive' ? 'input' : 'output'} chain: nothing filters ${direction} IP protocol 115`]
+    : status.chains!.map((c) => `[info] nftables chain ${c.chain}: ${direction} IP protocol 115 ${c.open ? 'allowed by ux-tunnel' : 'no ux-tunnel rule'}`);
+  if (status.chains!.some((c) => c.open)) {
+    lines.push('[info] nftables rules are runtime only: add "meta l4proto 115 accept" to the chain in /etc/nftables.conf to keep it across reboots');
+  }
+  return lines;
+}
+
+function defaultRunner(args: ParsedArgs): KernelRunner {
+  return systemRunner({ dryRun: args.flags.has('dry-run'), echo: args.flags.has('json') ? null : undefined });
+}

@@ -1,0 +1,72 @@
+// `firewall open|close|status` with nftables: L2TP is blocked, then let through, then blocked again, rules restored.
+//
+//   ns web (transmit side)                         ns collector (receive side)
+//   nft output chain, policy drop                  nft input chain, policy drop, plus "tcp dport 115 accept" (the mistake)
+//   l2tpeth 198.51.100.1 ---- L2TP tunnel 7 ---- l2tpeth 198.51.100.2
+//   veth-w 192.0.2.11/24 ===== IP proto 115 ===== veth-c 192.0.2.10/24
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { resolve } from 'node:path';
+import { connect, createNetns, requireL2tp, type Netns } from './lib/netns.js';
+
+const BIN = resolve(import.meta.dirname, '..', '..', '..', 'bin');
+
+async function tunnelEnd(ns: Netns, local: string, remote: string, dev: string, addr: string): Promise<void> {
+  await ns.ip(
+    `l2tp add tunnel tunnel_id 7 peer_tunnel_id 7 encap ip local ${local} remote ${remote}`,
+    `l2tp add session name ${dev} tunnel_id 7 session_id 7 peer_session_id 7`,
+    `addr add ${addr} dev ${dev}`,
+    `link set ${dev} up`,
+  );
+}
+
+const ruleset = async (ns: Netns) => JSON.parse((await ns.run('nft', '-j', 'list', 'ruleset')).stdout) as unknown;
+const pingWorks = async (ns: Netns) => (await ns.probe('ping', '-c', '2', '-i', '0.2', '-W', '2', '198.51.100.2')).code === 0;
+
+test('firewall open lets IP protocol 115 through nftables on both sides, close restores the rulesets exactly', async (t) => {
+  await requireL2tp();
+  const web = await createNetns(t, 'fw-web');
+  const collector = await createNetns(t, 'fw-coll');
+  await connect(web, 'veth-w', '192.0.2.11/24', collector, 'veth-c', '192.0.2.10/24');
+  await tunnelEnd(web, '192.0.2.11', '192.0.2.10', 'l2tpeth-w', '198.51.100.1/24');
+  await tunnelEnd(collector, '192.0.2.10', '192.0.2.11', 'l2tpeth-c', '198.51.100.2/24');
+  assert.ok(await pingWorks(web), 'the tunnel works before any firewall');
+
+  await collector.run('bash', '-c', `nft -f - <<'NFT'
+table inet filter {
+  chain input { type filter hook input priority 0; policy drop; iif lo accept; tcp dport 115 accept; }
+}
+NFT`);
+  await web.run('bash', '-c', `nft -f - <<'NFT'
+table inet filter {
+  chain output { type filter hook output priority 0; policy drop; oif lo accept; icmp type echo-request accept; }
+}
+NFT`);
+  const collectorBefore = await ruleset(collector);
+  const webBefore = await ruleset(web);
+  assert.equal(await pingWorks(web), false, 'the firewalls block the tunnel');
+
+  const status = await collector.probe(`${BIN}/ux-tunnel-receive`, 'firewall', 'status');
+  assert.equal(status.code, 1, 'status fails while L2TP is blocked');
+  assert.match(status.stdout, /nftables chain inet filter input: incoming IP protocol 115 no ux-tunnel rule/);
+  assert.match(status.stderr, /\[warn\] tcp port 115 in inet filter input .*IP protocol 115, not TCP or UDP port 115/);
+
+  const dry = await collector.run(`${BIN}/ux-tunnel-receive`, 'firewall', 'open', '--dry-run');
+  assert.match(dry.stderr, /\[#\] nft insert rule inet filter input meta l4proto 115 accept comment/);
+  assert.deepEqual(await ruleset(collector), collectorBefore, '--dry-run changed nothing');
+
+  await collector.run(`${BIN}/ux-tunnel-receive`, 'firewall', 'open');
+  assert.equal(await pingWorks(web), false, 'still blocked: the web server\'s output chain drops L2TP');
+  await web.run(`${BIN}/ux-tunnel-transmit`, 'firewall', 'open');
+  assert.ok(await pingWorks(web), 'with both sides open, frames cross the tunnel');
+  const opened = await collector.run(`${BIN}/ux-tunnel-receive`, 'firewall', 'status', '--json');
+  assert.equal((JSON.parse(opened.stdout) as { allowed: boolean }).allowed, true);
+  const again = await collector.run(`${BIN}/ux-tunnel-receive`, 'firewall', 'open');
+  assert.match(again.stdout, /nothing to open/, 'open twice adds no second rule');
+
+  await collector.run(`${BIN}/ux-tunnel-receive`, 'firewall', 'close');
+  await web.run(`${BIN}/ux-tunnel-transmit`, 'firewall', 'close');
+  assert.deepEqual(await ruleset(collector), collectorBefore, 'close restores the collector ruleset exactly');
+  assert.deepEqual(await ruleset(web), webBefore, 'close restores the web server ruleset exactly');
+  assert.equal(await pingWorks(web), false, 'blocked again');
+});
