@@ -1,44 +1,55 @@
-// npm install -g, then install / uninstall on both sides, in the lab's throw-away root: every file goes away again.
+// npm install -g, then install / uninstall on both sides: every file goes away again, and the units pass verification.
+//
+// The whole sequence runs in a private mount namespace whose /usr/bin, /usr/lib/node_modules, /etc/systemd/system and
+// /opt are overlays on tmpfs: the test writes where a real installation writes, and the host never sees any of it.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
-import { exec, execOrThrow } from '../../src/kernel/exec.js';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { exec } from '../../src/kernel/exec.js';
 
 const REPO = resolve(import.meta.dirname, '..', '..', '..');
-const WATCHED = ['/usr/bin', '/usr/lib/node_modules', '/etc/systemd/system', '/opt'];
+const SANDBOXED = ['/usr/bin', '/usr/lib/node_modules', '/etc/systemd/system', '/opt'];
 
-async function snapshot(): Promise<string[]> {
-  const { stdout } = await exec(['find', ...WATCHED.filter((d) => existsSync(d)), '-maxdepth', '4']);
-  return stdout.split('\n').filter(Boolean).sort();
-}
+const SCRIPT = `
+set -euo pipefail
+scratch=$1 repo=$2
+i=0
+for dir in ${SANDBOXED.join(' ')}; do
+  mkdir -p "$dir" "$scratch/u$i" "$scratch/w$i"
+  mount -t overlay overlay -o "lowerdir=$dir,upperdir=$scratch/u$i,workdir=$scratch/w$i" "$dir"
+  i=$((i + 1))
+done
+unset UX_TUNNEL_RUEI_CONF UX_TUNNEL_CONFIG
+snapshot() { find ${SANDBOXED.join(' ')} -maxdepth 4 | sort; }
+snapshot > "$scratch/before"
+npm install -g --offline --no-audit --no-fund "$repo" > "$scratch/npm.log" 2>&1
+for side in receive transmit; do /usr/bin/ux-tunnel-$side install > "$scratch/install-$side"; done
+/usr/bin/ux-tunnel-receive install > "$scratch/install-again"
+ls /opt/ruei/tunnel/receive/conf/tunnels.conf /opt/ruei/tunnel/transmit/conf/tunnel.conf.example > "$scratch/configs"
+grep -h '^ExecStart' /etc/systemd/system/ux-tunnel-*.service > "$scratch/execstart"
+for unit in /etc/systemd/system/ux-tunnel-*.service; do
+  systemd-analyze verify "$unit" > "$scratch/verify" 2>&1 || { echo "verify failed: $unit"; cat "$scratch/verify"; exit 3; }
+done
+for side in receive transmit; do /usr/bin/ux-tunnel-$side uninstall > "$scratch/uninstall-$side"; done
+npm uninstall -g --offline ux-tunnel >> "$scratch/npm.log" 2>&1
+snapshot > "$scratch/after"
+`;
 
 test('install then uninstall of both sides leaves no file behind; the installed units pass systemd-analyze verify', async (t) => {
-  assert.ok(process.env.UX_TUNNEL_IN_LAB, 'this test writes to /etc and /usr: it runs only in the lab VM');
-  const env = { ...process.env };
-  delete env.UX_TUNNEL_RUEI_CONF;
-  delete env.UX_TUNNEL_CONFIG;
-  const before = await snapshot();
-  t.after(() => exec(['npm', 'uninstall', '-g', '--offline', 'ux-tunnel']));
+  const scratch = await mkdtemp(join(tmpdir(), 'uxt-install-'));
+  t.after(() => rm(scratch, { recursive: true, force: true }));
+  const result = await exec(['unshare', '--mount', '--propagation', 'private', 'bash', '-c', SCRIPT, 'install-test', scratch, REPO]);
+  const read = async (name: string) => (await exec(['cat', join(scratch, name)])).stdout;
+  assert.equal(result.code, 0, `the install sequence failed: ${result.stdout}${result.stderr}\n${await read('npm.log')}`);
 
-  await execOrThrow(['npm', 'install', '-g', '--offline', '--no-audit', '--no-fund', REPO], { env });
-  for (const side of ['receive', 'transmit']) {
-    const installed = await execOrThrow([`/usr/bin/ux-tunnel-${side}`, 'install'], { env });
-    assert.match(installed.stdout, /next steps:/);
-  }
-  assert.ok(existsSync('/opt/ruei/tunnel/receive/conf/tunnels.conf'), 'receive config created');
-  assert.ok(existsSync('/opt/ruei/tunnel/transmit/conf/tunnel.conf.example'), 'transmit example created');
-  for (const unit of ['ux-tunnel-receive.service', 'ux-tunnel-transmit.service']) {
-    const text = readFileSync(`/etc/systemd/system/${unit}`, 'utf8');
-    assert.match(text, /ExecStart=\/usr\/bin\/ux-tunnel-/, `${unit} runs the installed executable`);
-    const verify = await exec(['systemd-analyze', 'verify', `/etc/systemd/system/${unit}`]);
-    assert.equal(verify.code, 0, `systemd-analyze verify ${unit}: ${verify.stderr}`);
-  }
-  // Installing again keeps an existing config and changes nothing else.
-  const again = await execOrThrow(['/usr/bin/ux-tunnel-receive', 'install'], { env });
-  assert.match(again.stdout, /keeping \/opt\/ruei\/tunnel\/receive\/conf\/tunnels.conf/);
-
-  for (const side of ['receive', 'transmit']) await execOrThrow([`/usr/bin/ux-tunnel-${side}`, 'uninstall'], { env });
-  await execOrThrow(['npm', 'uninstall', '-g', '--offline', 'ux-tunnel'], { env });
-  assert.deepEqual(await snapshot(), before, 'the same files as before install');
+  assert.match(await read('install-receive'), /next steps:/);
+  assert.match(await read('install-transmit'), /cp tunnel.conf.example tunnel.conf/);
+  assert.match(await read('install-again'), /keeping \/opt\/ruei\/tunnel\/receive\/conf\/tunnels.conf/, 'a second install keeps the config');
+  assert.equal((await read('configs')).trim().split('\n').length, 2, 'both config files were created');
+  const execStarts = (await read('execstart')).trim().split('\n');
+  assert.ok(execStarts.length >= 2 && execStarts.every((l) => /^ExecStart=\/usr\/bin\/ux-tunnel-(receive|transmit) /.test(l)), execStarts.join('\n'));
+  assert.match(await read('uninstall-receive'), /uninstalled/);
+  assert.equal(await read('after'), await read('before'), 'the same files as before install');
 });
