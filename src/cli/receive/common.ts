@@ -1,0 +1,110 @@
+// What every receive command shares: the config file in force, the runner, the kernel state, validation before change.
+import { readFileSync } from 'node:fs';
+import { CommandError } from '../../kernel/exec.js';
+import { stringFlag, type ParsedArgs } from '../args.js';
+import { UserError } from '../main.js';
+import { ConfigErrors, formatWarning } from '../../config/errors.js';
+import { configPath } from '../../config/paths.js';
+import { checkReceivingIpsLocal, parseTunnelsConf, type TunnelsConf } from '../../config/tunnels.js';
+import { readLocalIPv4Addresses } from '../../kernel/links.js';
+import { ensureModules, requireNetAdmin } from '../../kernel/prerequisites.js';
+import { readSettledReceiveState, waitForLinksGone, waitForTunnelsGone } from '../../kernel/receive-state.js';
+import { systemRunner, type KernelRunner } from '../../kernel/runner.js';
+import { RECEIVE_MODULES, type ReceiveKernelState } from '../../model/receive.js';
+import { planReceive, sessionInterfacesOf, type ReceivePlan } from '../../plan/receive.js';
+
+export const PROGRAM = 'ux-tunnel-receive';
+
+export function receiveConfigPath(args: ParsedArgs): string {
+  return configPath('receive', stringFlag(args, 'config'));
+}
+
+export function isDryRun(args: ParsedArgs): boolean {
+  return args.flags.get('dry-run') === true;
+}
+
+/** The file's text; a missing file is a clear error unless `missingOk` (then it reads as empty). */
+export function readConfigText(file: string, missingOk = false): string {
+  try {
+    return readFileSync(file, 'utf8');
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' && missingOk) return '';
+    if (code === 'ENOENT') throw new UserError(`${file} does not exist: create it (one line per tunnel, "receiving-side-ip transmit-side-ip - -") or pass --config FILE`, 3);
+    throw new UserError(`cannot read ${file}: ${(error as Error).message}`, 3);
+  }
+}
+
+/** Parses the file and prints its warnings (en dashes and the like) to stderr. */
+export function loadConfig(file: string, text = readConfigText(file)): TunnelsConf {
+  const conf = parseTunnelsConf(file, text);
+  for (const warning of conf.warnings) process.stderr.write(`${PROGRAM}: ${formatWarning(warning)}\n`);
+  return conf;
+}
+
+/** [#] lines go to stdout for --dry-run (they are the output asked for), to stderr otherwise (a log of the change). */
+export function makeRunner(dryRun: boolean): KernelRunner {
+  return systemRunner({ dryRun, echo: (line) => (dryRun ? process.stdout : process.stderr).write(`${line}\n`) });
+}
+
+/** Root and modules first (a dry run needs neither and loads nothing), then the kernel state. */
+export async function prepareKernel(command: string, runner: KernelRunner): Promise<ReceiveKernelState> {
+  if (!runner.dryRun) {
+    requireNetAdmin(`${PROGRAM} ${command}`);
+    await ensureModules(RECEIVE_MODULES);
+  }
+  return readSettledReceiveState(runner);
+}
+
+/**
+ * Plans start/reload/config changes and refuses, before any change, receiving IPs that are not local and kernel
+ * objects we do not own that hold a configured ID.
+ */
+export async function planChecked(file: string, conf: TunnelsConf, state: ReceiveKernelState, runner: KernelRunner): Promise<ReceivePlan> {
+  const local = await readLocalIPv4Addresses(runner);
+  const errors = checkReceivingIpsLocal(file, conf.tunnels, local);
+  if (errors.length > 0) throw new ConfigErrors(errors);
+  const plan = planReceive(conf.tunnels, state);
+  if (plan.conflicts.length > 0) {
+    throw new UserError(`${plan.conflicts.map((c) => `${file}: ${c}`).join('\n')}\nnothing was changed`, 1);
+  }
+  return plan;
+}
+
+/** Applies a plan and prints one summary line; returns the number of operations. */
+export async function applyPlan(plan: ReceivePlan, runner: KernelRunner, verb: string, state: ReceiveKernelState): Promise<number> {
+  let count: number;
+  try {
+    const split = runner.dryRun ? 0 : plan.replaceDeletesEnd;
+    if (split > 0) {
+      count = await runner.apply(plan.operations.slice(0, split));
+      const replacedIds = plan.replaced.map((r) => r.tunnel.tunnelId);
+      await waitForTunnelsGone(runner, replacedIds);
+      await settle(runner, sessionInterfacesOf(state, replacedIds));
+      count += await runner.apply(plan.operations.slice(split));
+    } else count = await runner.apply(plan.operations);
+  } catch (error) {
+    // ip l2tp add tunnel connects the tunnel socket to the remote: without a route to it the kernel refuses.
+    const remote = error instanceof CommandError && /Network is unreachable/.test(error.stderr) ? /remote (\S+)/.exec(error.argv.join(' '))?.[1] : undefined;
+    if (remote) throw new UserError(`${error instanceof Error ? error.message : ''}\nthis host has no route to ${remote}: add one (ip route get ${remote}), or check the transmit-side-ip; the changes were rolled back`);
+    throw error;
+  }
+  await settle(runner, sessionInterfacesOf(state, plan.removed));
+  const names = (list: { ifname: string }[]) => (list.length > 0 ? ` (${list.map((p) => p.ifname).join(', ')})` : '');
+  const parts = [
+    `${plan.added.length} added${names(plan.added)}`,
+    `${plan.removed.length} removed`,
+    `${plan.replaced.length} replaced${names(plan.replaced)}`,
+    `${plan.repaired.length} repaired${names(plan.repaired)}`,
+    `${plan.kept.length} unchanged`,
+  ];
+  const done = runner.dryRun ? `would run ${count} command(s)` : `${count} command(s) run`;
+  process.stdout.write(`[info] ${verb}: tunnels ${parts.join(', ')}; ${done}\n`);
+  return count;
+}
+
+/** Returns once the interfaces of deleted tunnels are gone (the kernel removes them asynchronously). */
+export async function settle(runner: KernelRunner, names: readonly string[]): Promise<void> {
+  const left = await waitForLinksGone(runner, names);
+  if (left.length > 0) process.stderr.write(`${PROGRAM}: warning: ${left.length} deleted interface(s) still present after 30 s (${left.slice(0, 3).join(', ')}...)\n`);
+}

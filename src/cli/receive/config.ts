@@ -1,0 +1,57 @@
+// `ux-tunnel-receive config add|remove|list`: edit tunnels.conf (atomically, comments kept) and apply the change live.
+import { UsageError, type ParsedArgs } from '../args.js';
+import { UserError } from '../main.js';
+import { addTunnel, EditError, removeTunnel, writeFileAtomic, type Edit } from '../../config/tunnels-edit.js';
+import { formatWarning } from '../../config/errors.js';
+import { describeTunnelId } from '../../config/values.js';
+import { AGGREGATION_IF } from '../../model/receive.js';
+import { applyPlan, isDryRun, loadConfig, makeRunner, planChecked, prepareKernel, PROGRAM, readConfigText, receiveConfigPath } from './common.js';
+import { alignColumns } from './tunnel-rows.js';
+
+export async function runConfig(args: ParsedArgs): Promise<number> {
+  const [, action, ...rest] = args.words;
+  const file = receiveConfigPath(args);
+  if (action === 'list') return list(args, file);
+  let edit: Edit;
+  const text = readConfigText(file, action === 'add');
+  try {
+    if (action === 'add' && (rest.length === 2 || rest.length === 3)) edit = addTunnel(file, text, rest[0]!, rest[1]!, rest[2]);
+    else if (action === 'remove' && rest.length === 1) edit = removeTunnel(file, text, rest[0]!);
+    else throw new UsageError('usage: config add RECEIVING-IP TRANSMIT-IP [TUNNEL-ID] | config remove TRANSMIT-IP|TUNNEL-ID | config list');
+  } catch (error) {
+    if (error instanceof EditError) throw new UserError(`config ${action}: ${error.message}; ${file} was not changed`);
+    throw error;
+  }
+  for (const warning of edit.conf.warnings) process.stderr.write(`${PROGRAM}: ${formatWarning(warning)}\n`);
+  const runner = makeRunner(isDryRun(args));
+  const state = await prepareKernel(`config ${action}`, runner);
+  // The kernel goes first: when applying fails (and is rolled back) the file still describes what runs.
+  const plan = await planChecked(file, edit.conf, state, runner);
+  const running = state.links.some((l) => l.name === AGGREGATION_IF);
+  const what = `${action === 'add' ? 'added' : 'removed'} line ${edit.tunnel.line} (${edit.tunnel.receivingIp} ${edit.tunnel.transmitIp} tunnel ID ${describeTunnelId(edit.tunnel.tunnelId)})`;
+  if (running) await applyPlan(plan, runner, `config ${action}`, state);
+  if (runner.dryRun) {
+    process.stdout.write(`[info] would have ${what} in ${file}${running ? '' : `; ${AGGREGATION_IF} is not there (stopped), so nothing would be applied`}\n`);
+    return 0;
+  }
+  try {
+    writeFileAtomic(file, edit.text);
+  } catch (error) {
+    throw new UserError(`cannot write ${file}: ${(error as Error).message}${running ? ' (the kernel already has the change: fix the file, then run reload)' : ''}`);
+  }
+  process.stdout.write(`[info] ${what} in ${file}${running ? '' : `; ${AGGREGATION_IF} is not there (stopped): the change applies at the next start`}\n`);
+  return 0;
+}
+
+function list(args: ParsedArgs, file: string): number {
+  const conf = loadConfig(file, readConfigText(file, true));
+  if (args.flags.get('json') === true) {
+    process.stdout.write(`${JSON.stringify({ config: file, tunnels: conf.tunnels }, null, 2)}\n`);
+    return 0;
+  }
+  const table = [['Line', 'Receiving IP', 'Transmit IP', 'Tunnel-ID']];
+  for (const t of conf.tunnels) table.push([String(t.line), t.receivingIp, t.transmitIp, `${describeTunnelId(t.tunnelId)}${t.explicitId ? '' : ' (derived)'}`]);
+  process.stdout.write(`[info] ${file}: ${conf.tunnels.length} tunnel(s)\n`);
+  process.stdout.write(alignColumns(table, '[info] '));
+  return 0;
+}

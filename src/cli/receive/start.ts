@@ -1,0 +1,17 @@
+// `ux-tunnel-receive start|reload`: make the kernel hold exactly the tunnels of tunnels.conf (only the difference).
+import type { ParsedArgs } from '../args.js';
+import { applyPlan, isDryRun, loadConfig, makeRunner, planChecked, prepareKernel, receiveConfigPath } from './common.js';
+
+/**
+ * start and reload are the same convergence: read the kernel, plan the difference, apply it. start on a running
+ * system changes nothing, and a crash in the middle of an apply is repaired by the next start or reload.
+ */
+export async function runStartOrReload(args: ParsedArgs, command: 'start' | 'reload'): Promise<number> {
+  const file = receiveConfigPath(args);
+  const conf = loadConfig(file); // validated before the kernel is even read
+  const runner = makeRunner(isDryRun(args));
+  const state = await prepareKernel(command, runner);
+  const plan = await planChecked(file, conf, state, runner);
+  await applyPlan(plan, runner, command, state);
+  return 0;
+}

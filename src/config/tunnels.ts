@@ -1,0 +1,114 @@
+// tunnels.conf (receive side): one tunnel per line, "receiving-side-ip transmit-side-ip - tunnel-id", with line numbers.
+import { ConfigError, ConfigErrors, type ConfigWarning, type Location } from './errors.js';
+import { splitConfigLines, nonAsciiCharacter } from './lines.js';
+import { describeTunnelId, formatIPv4, parseIPv4, parseTunnelId } from './values.js';
+
+export interface ReceiveTunnel {
+  /** The line of tunnels.conf this tunnel comes from. */
+  readonly line: number;
+  readonly receivingIp: string;
+  readonly transmitIp: string;
+  /** Tunnel ID = peer tunnel ID = session ID = peer session ID. */
+  readonly tunnelId: number;
+  /** True when the fourth field gave the ID; false when it is the transmit IP read as a number ("-"). */
+  readonly explicitId: boolean;
+}
+
+export interface TunnelsConf {
+  readonly tunnels: ReceiveTunnel[];
+  readonly warnings: ConfigWarning[];
+}
+
+export const FIELD_NAMES = ['receiving-side-ip', 'transmit-side-ip', 'third field', 'tunnel-id'] as const;
+
+/** Session interfaces are ruei-mtun-00000 .. ruei-mtun-99999 (five digits, IFNAMSIZ allows no more). */
+export const MAX_TUNNELS = 100000;
+
+/** Parses tunnels.conf; throws ConfigErrors naming every bad line and field at once. */
+export function parseTunnelsConf(file: string, text: string): TunnelsConf {
+  const { lines, warnings } = splitConfigLines(file, text, true);
+  const errors: ConfigError[] = [];
+  const tunnels: ReceiveTunnel[] = [];
+  for (const { line, fields } of lines) {
+    const location = { file, line };
+    const fail = (field: string | null, reason: string) => errors.push(new ConfigError(location, field, reason));
+    if (fields.length !== 4) {
+      fail(null, `expected 4 fields "receiving-side-ip transmit-side-ip - tunnel-id" (e.g. "10.10.10.10 10.10.10.11 - -"), found ${fields.length}`);
+      continue;
+    }
+    const [receiving, transmit, third, id] = fields as [string, string, string, string];
+    const receivingIp = checkAddress(receiving, FIELD_NAMES[0], fail);
+    const transmitIp = checkAddress(transmit, FIELD_NAMES[1], fail);
+    if (third !== '-') fail(FIELD_NAMES[2], `must be "-" (unused on the receive side), not "${third}"`);
+    let tunnelId: number | null = null;
+    if (id === '-') {
+      if (transmitIp !== null) tunnelId = parseIPv4(transmitIp);
+    } else {
+      const parsed = parseTunnelId(id);
+      if (typeof parsed === 'number') tunnelId = parsed;
+      else fail(FIELD_NAMES[3], withCharacterHint(id, parsed));
+    }
+    if (receivingIp !== null && transmitIp !== null && receivingIp === transmitIp) {
+      fail(FIELD_NAMES[1], `${transmitIp} is the same as the receiving-side-ip: a tunnel needs two different ends`);
+      continue;
+    }
+    if (receivingIp === null || transmitIp === null || tunnelId === null || third !== '-') continue;
+    tunnels.push({ line, receivingIp, transmitIp, tunnelId, explicitId: id !== '-' });
+  }
+  errors.push(...duplicateErrors(file, tunnels));
+  if (tunnels.length > MAX_TUNNELS) {
+    errors.push(new ConfigError({ file, line: tunnels[MAX_TUNNELS]!.line }, null, `more than ${MAX_TUNNELS} tunnels (ruei-mtun-00000..99999)`));
+  }
+  if (errors.length > 0) throw new ConfigErrors(errors.sort((a, b) => a.location.line - b.location.line));
+  return { tunnels, warnings };
+}
+
+function checkAddress(text: string, field: string, fail: (field: string, reason: string) => void): string | null {
+  const value = parseIPv4(text);
+  if (value === null) {
+    fail(field, withCharacterHint(text, `"${text}" is not an IPv4 address (dotted quad such as 10.10.10.10)`));
+    return null;
+  }
+  const first = value >>> 24;
+  if (value === 0 || value === 0xffffffff || first === 0 || first === 127 || (first >= 224)) {
+    fail(field, `${text} cannot be a tunnel end (unspecified, loopback, multicast or broadcast address)`);
+    return null;
+  }
+  return formatIPv4(value);
+}
+
+function withCharacterHint(text: string, reason: string): string {
+  const odd = nonAsciiCharacter(text);
+  return odd ? `${reason}; it contains the look-alike character ${odd}: retype it` : reason;
+}
+
+function duplicateErrors(file: string, tunnels: readonly ReceiveTunnel[]): ConfigError[] {
+  const errors: ConfigError[] = [];
+  const byId = new Map<number, ReceiveTunnel>();
+  const byTransmit = new Map<string, ReceiveTunnel>();
+  for (const tunnel of tunnels) {
+    const location: Location = { file, line: tunnel.line };
+    const sameId = byId.get(tunnel.tunnelId);
+    if (sameId) {
+      const how = tunnel.explicitId ? '' : ' (the transmit-side-ip read as a number; give a unique tunnel-id in field 4)';
+      errors.push(new ConfigError(location, FIELD_NAMES[3], `duplicate tunnel ID ${describeTunnelId(tunnel.tunnelId)}${how}, already used on line ${sameId.line}`));
+    } else byId.set(tunnel.tunnelId, tunnel);
+    const sameTransmit = byTransmit.get(tunnel.transmitIp);
+    if (sameTransmit) {
+      errors.push(new ConfigError(location, FIELD_NAMES[1], `duplicate transmit address ${tunnel.transmitIp}, already on line ${sameTransmit.line}`));
+    } else byTransmit.set(tunnel.transmitIp, tunnel);
+  }
+  return errors;
+}
+
+/** Errors for tunnels whose receiving-side-ip is not an address of this host (network namespace). */
+export function checkReceivingIpsLocal(file: string, tunnels: readonly ReceiveTunnel[], localAddresses: ReadonlySet<string>): ConfigError[] {
+  return tunnels
+    .filter((t) => !localAddresses.has(t.receivingIp))
+    .map((t) => new ConfigError({ file, line: t.line }, FIELD_NAMES[0], `${t.receivingIp} is not an address of this host (see ip address show)`));
+}
+
+/** The line as `config add` writes it. */
+export function formatTunnelLine(receivingIp: string, transmitIp: string, tunnelId: string | undefined): string {
+  return `${receivingIp} ${transmitIp} - ${tunnelId ?? '-'}`;
+}

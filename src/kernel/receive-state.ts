@@ -1,0 +1,58 @@
+// Reads the receive side's kernel state (links, L2TP tunnels and sessions, qdiscs, our block's filters) in one go.
+import { existsSync } from 'node:fs';
+import { readL2tp } from './l2tp.js';
+import { readLinks } from './links.js';
+import { readBlockFilters, readIngressQdiscs } from './tc-blocks.js';
+import type { KernelRunner } from './runner.js';
+import { MIRROR_BLOCK, sessionInterfaceIndex, type ReceiveKernelState } from '../model/receive.js';
+
+export async function readReceiveState(runner: KernelRunner): Promise<ReceiveKernelState> {
+  const [links, l2tp, ingressQdiscs, blockFilters] = await Promise.all([
+    readLinks(runner),
+    readL2tp(runner),
+    readIngressQdiscs(runner),
+    readBlockFilters(runner, MIRROR_BLOCK),
+  ]);
+  return { links, tunnels: l2tp.tunnels, sessions: l2tp.sessions, ingressQdiscs, blockFilters, ipv6: existsSync('/proc/sys/net/ipv6') };
+}
+
+/**
+ * `ip l2tp del tunnel` returns before the kernel has unregistered the session interfaces (a workqueue does it), so
+ * a ruei-mtun-NNNNN without session and without link kind is one on its way out. Waits until they are gone, so
+ * that a plan never mistakes them for interfaces to keep or names to avoid, and stop leaves nothing behind.
+ */
+export async function readSettledReceiveState(runner: KernelRunner, timeoutMs = 30_000): Promise<ReceiveKernelState> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const state = await readReceiveState(runner);
+    const sessionIfs = new Set(state.sessions.map((s) => s.interface));
+    const leaving = state.links.filter((l) => l.kind === null && sessionInterfaceIndex(l.name) !== null && !sessionIfs.has(l.name));
+    if (leaving.length === 0 || Date.now() > deadline) return state;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+/** Waits until none of `names` is an interface any more (after deleting their tunnels); returns those still there. */
+export async function waitForLinksGone(runner: KernelRunner, names: readonly string[], timeoutMs = 30_000): Promise<string[]> {
+  if (names.length === 0 || runner.dryRun) return [];
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const present = new Set((await readLinks(runner)).map((l) => l.name));
+    const left = names.filter((n) => present.has(n));
+    if (left.length === 0 || Date.now() > deadline) return left;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+/** Waits until no L2TP tunnel has one of `tunnelIds` (their deletion finishes in a kernel workqueue). */
+export async function waitForTunnelsGone(runner: KernelRunner, tunnelIds: readonly number[], timeoutMs = 30_000): Promise<number[]> {
+  if (tunnelIds.length === 0 || runner.dryRun) return [];
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const { tunnels, sessions } = await readL2tp(runner);
+    const present = new Set([...tunnels.map((t) => t.tunnelId), ...sessions.map((s) => s.sessionId)]);
+    const left = tunnelIds.filter((id) => present.has(id));
+    if (left.length === 0 || Date.now() > deadline) return left;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}

@@ -1,0 +1,188 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { planReceive, planReceiveStop } from './receive.js';
+import { argvOf, type Operation } from './operation.js';
+import { formatArgv } from '../kernel/exec.js';
+import type { ReceiveTunnel } from '../config/tunnels.js';
+import { formatIPv4 } from '../config/values.js';
+import { applyFake, emptyKernel, newLink, stateOf, type FakeKernel } from '../../test/fixtures/fake-receive-kernel.js';
+
+const show = (ops: readonly Operation[]) => ops.map((o) => formatArgv(argvOf(o)));
+
+function tunnel(n: number, line = n, id?: number): ReceiveTunnel {
+  const transmitIp = formatIPv4(0x0a000000 + 0x10000 + n); // 10.1.x.y
+  return { line, receivingIp: '10.0.0.1', transmitIp, tunnelId: id ?? 0x0a010000 + n, explicitId: id !== undefined };
+}
+const many = (count: number, from = 1) => Array.from({ length: count }, (_, i) => tunnel(from + i, from + i));
+
+function started(desired: readonly ReceiveTunnel[]): FakeKernel {
+  const k = emptyKernel();
+  const plan = planReceive(desired, stateOf(k));
+  assert.deepEqual(plan.conflicts, []);
+  applyFake(k, plan.operations);
+  return k;
+}
+
+test('start on an empty kernel: aggregation, then each tunnel, its qdisc on the shared block, the filter, then up', () => {
+  const plan = planReceive([tunnel(1), tunnel(2, 2, 7)], stateOf(emptyKernel()));
+  assert.deepEqual(show(plan.operations), [
+    'ip link add ruei-mtun type dummy',
+    'ip link set dev ruei-mtun addrgenmode none',
+    'ip link set dev ruei-mtun mtu 64000 promisc on up',
+    'ip l2tp add tunnel tunnel_id 167837697 peer_tunnel_id 167837697 encap ip local 10.0.0.1 remote 10.1.0.1',
+    'ip l2tp add session name ruei-mtun-00000 tunnel_id 167837697 session_id 167837697 peer_session_id 167837697',
+    'ip link set dev ruei-mtun-00000 addrgenmode none',
+    'ip link set dev ruei-mtun-00000 mtu 64000 promisc on',
+    'ip l2tp add tunnel tunnel_id 7 peer_tunnel_id 7 encap ip local 10.0.0.1 remote 10.1.0.2',
+    'ip l2tp add session name ruei-mtun-00001 tunnel_id 7 session_id 7 peer_session_id 7',
+    'ip link set dev ruei-mtun-00001 addrgenmode none',
+    'ip link set dev ruei-mtun-00001 mtu 64000 promisc on',
+    'tc qdisc add dev ruei-mtun-00000 ingress_block 1381320009 clsact',
+    'tc qdisc add dev ruei-mtun-00001 ingress_block 1381320009 clsact',
+    'tc filter add block 1381320009 pref 49000 protocol all matchall action mirred egress mirror dev ruei-mtun',
+    'ip link set dev ruei-mtun-00000 up',
+    'ip link set dev ruei-mtun-00001 up',
+  ]);
+  assert.deepEqual(plan.added.map((a) => a.ifname), ['ruei-mtun-00000', 'ruei-mtun-00001']);
+  // Rollback: the tunnel adds, the aggregation and the filter carry their undo.
+  assert.equal(show(plan.operations.flatMap((o) => (o.undo ? [o.undo] : [])))[0], 'ip link del dev ruei-mtun');
+});
+
+test('without IPv6 in the kernel there is no addrgenmode to set', () => {
+  const plan = planReceive([tunnel(1)], { ...stateOf(emptyKernel()), ipv6: false });
+  assert.ok(!show(plan.operations).some((l) => l.includes('addrgenmode')));
+});
+
+test('start twice: the second plan is empty and keeps every tunnel', () => {
+  const k = started([tunnel(1), tunnel(2), tunnel(3)]);
+  const again = planReceive([tunnel(1), tunnel(2), tunnel(3)], stateOf(k));
+  assert.deepEqual(show(again.operations), []);
+  assert.equal(again.kept.length, 3);
+});
+
+test('1000 tunnels: one plan, then a reload that adds one issues only that tunnel\'s operations', () => {
+  const thousand = many(1000);
+  const first = planReceive(thousand, stateOf(emptyKernel()));
+  assert.equal(first.operations.length, 3 + 1000 * 6 + 1);
+  assert.equal(first.replaceDeletesEnd, 0);
+  const k = emptyKernel();
+  applyFake(k, first.operations);
+  assert.equal(k.sessions.length, 1000);
+  assert.equal(k.links.filter((l) => l.name.startsWith('ruei-mtun-')).length, 1000);
+  const extra = tunnel(1001);
+  const reload = planReceive([...thousand, extra], stateOf(k));
+  assert.equal(reload.kept.length, 1000);
+  assert.equal(reload.operations.length, 6, show(reload.operations).join('\n'));
+  for (const line of show(reload.operations)) assert.ok(line.includes('ruei-mtun-01000') || line.includes(String(extra.tunnelId)), line);
+  applyFake(k, reload.operations);
+  assert.deepEqual(planReceive([...thousand, extra], stateOf(k)).operations, []);
+});
+
+test('reload removing a tunnel deletes only its L2TP tunnel; kept tunnels keep names and ifindex', () => {
+  const k = started([tunnel(1), tunnel(2), tunnel(3)]);
+  const before = new Map(k.links.map((l) => [l.name, l.ifindex]));
+  const plan = planReceive([tunnel(1), tunnel(3)], stateOf(k));
+  assert.deepEqual(show(plan.operations), [`ip l2tp del tunnel tunnel_id ${tunnel(2).tunnelId}`]);
+  applyFake(k, plan.operations);
+  assert.equal(k.links.find((l) => l.name === 'ruei-mtun-00000')!.ifindex, before.get('ruei-mtun-00000'));
+  assert.equal(k.links.find((l) => l.name === 'ruei-mtun-00002')!.ifindex, before.get('ruei-mtun-00002'));
+  // A new tunnel takes the lowest free number, the one just freed.
+  const next = planReceive([tunnel(1), tunnel(3), tunnel(4)], stateOf(k));
+  assert.deepEqual(next.added.map((a) => a.ifname), ['ruei-mtun-00001']);
+});
+
+test('a reload that swaps tunnels adds before it deletes, and numbers stay unique while both exist', () => {
+  const k = started([tunnel(1), tunnel(2)]);
+  const plan = planReceive([tunnel(1), tunnel(5)], stateOf(k));
+  const lines = show(plan.operations);
+  const lastAdd = lines.map((l) => / add |link set/.test(l)).lastIndexOf(true);
+  const firstDel = lines.findIndex((l) => l.includes(' del '));
+  assert.ok(lastAdd < firstDel, lines.join('\n'));
+  assert.deepEqual(plan.added.map((a) => a.ifname), ['ruei-mtun-00002']);
+  applyFake(k, plan.operations);
+  // The last tunnel deleted, the block keeps its filter because the new qdisc was bound first.
+  assert.deepEqual(planReceive([tunnel(1), tunnel(5)], stateOf(k)).operations, []);
+});
+
+test('an owned tunnel with other addresses than configured is replaced, under a fresh name (the old one leaves asynchronously)', () => {
+  const k = started([tunnel(1), tunnel(2)]);
+  const moved = { ...tunnel(2), transmitIp: '10.9.9.9' };
+  const plan = planReceive([tunnel(1), moved], stateOf(k));
+  assert.deepEqual(plan.replaced.map((r) => r.ifname), ['ruei-mtun-00002']);
+  const lines = show(plan.operations);
+  assert.equal(lines[0], `ip l2tp del tunnel tunnel_id ${moved.tunnelId}`);
+  assert.equal(plan.replaceDeletesEnd, 1, 'the delete is applied (and waited for) before the same IDs are added again');
+  assert.match(lines[1]!, /l2tp add tunnel .* remote 10\.9\.9\.9$/);
+  assert.ok(lines.every((l) => !l.includes('ruei-mtun-00000')));
+  applyFake(k, plan.operations);
+  assert.deepEqual(planReceive([tunnel(1), moved], stateOf(k)).operations, []);
+});
+
+test('an orphan tunnel (crash between tunnel and session add) with a configured ID is recreated', () => {
+  const k = emptyKernel();
+  applyFake(k, planReceive([tunnel(1)], stateOf(k)).operations.slice(0, 4)); // aggregation + tunnel add only
+  const plan = planReceive([tunnel(1)], stateOf(k));
+  assert.equal(show(plan.operations)[0], `ip l2tp del tunnel tunnel_id ${tunnel(1).tunnelId}`);
+  applyFake(k, plan.operations);
+  assert.deepEqual(planReceive([tunnel(1)], stateOf(k)).operations, []);
+});
+
+test('drift on a kept tunnel is repaired in place: interface down, qdisc gone', () => {
+  const k = started([tunnel(1), tunnel(2)]);
+  k.links = k.links.map((l) => (l.name === 'ruei-mtun-00001' ? { ...l, up: false } : l));
+  k.qdiscs.delete('ruei-mtun-00000');
+  const plan = planReceive([tunnel(1), tunnel(2)], stateOf(k));
+  assert.deepEqual(show(plan.operations), [
+    'ip link set dev ruei-mtun-00001 mtu 64000 promisc on up',
+    'tc qdisc add dev ruei-mtun-00000 ingress_block 1381320009 clsact',
+  ]);
+  assert.equal(plan.repaired.length, 2);
+});
+
+test('ruei-mtun deleted behind our back: recreated, and the filter that lost its target replaced', () => {
+  const k = started([tunnel(1)]);
+  k.links = k.links.filter((l) => l.name !== 'ruei-mtun');
+  k.filters.set(0x52554549, [{ pref: 49000, kind: 'matchall', mirred: 'egress mirror', toDev: null }]);
+  const lines = show(planReceive([tunnel(1)], stateOf(k)).operations);
+  assert.deepEqual(lines, [
+    'ip link add ruei-mtun type dummy',
+    'ip link set dev ruei-mtun addrgenmode none',
+    'ip link set dev ruei-mtun mtu 64000 promisc on up',
+    'tc filter del block 1381320009 pref 49000',
+    'tc filter add block 1381320009 pref 49000 protocol all matchall action mirred egress mirror dev ruei-mtun',
+  ]);
+});
+
+test('tunnel or session IDs held by objects we do not own are conflicts, reported before anything is applied', () => {
+  const k = emptyKernel();
+  applyFake(k, [
+    { tool: 'ip', args: ['l2tp', 'add', 'tunnel', 'tunnel_id', String(tunnel(1).tunnelId), 'peer_tunnel_id', '1', 'encap', 'ip', 'local', '10.0.0.1', 'remote', '10.5.5.5'] },
+    { tool: 'ip', args: ['l2tp', 'add', 'session', 'name', 'l2tpeth0', 'tunnel_id', String(tunnel(1).tunnelId), 'session_id', '99', 'peer_session_id', '99'] },
+    { tool: 'ip', args: ['l2tp', 'add', 'tunnel', 'tunnel_id', '5', 'peer_tunnel_id', '5', 'encap', 'ip', 'local', '10.0.0.1', 'remote', '10.5.5.6'] },
+    { tool: 'ip', args: ['l2tp', 'add', 'session', 'name', 'other0', 'tunnel_id', '5', 'session_id', String(tunnel(2).tunnelId), 'peer_session_id', '5'] },
+  ]);
+  const plan = planReceive([tunnel(1), tunnel(2), tunnel(3)], stateOf(k));
+  assert.equal(plan.conflicts.length, 2);
+  assert.match(plan.conflicts[0]!, /line 1: .*does not own \(session interfaces l2tpeth0\)/);
+  assert.match(plan.conflicts[1]!, /line 2: .*session ID .* other0/);
+  // Foreign objects are never deleted.
+  assert.ok(show(plan.operations).every((l) => !l.includes('del')));
+});
+
+test('stop removes every owned object and nothing else; stop on a clean kernel does nothing', () => {
+  const k = started([tunnel(1), tunnel(2)]);
+  newLink(k, 'eth0', 'veth');
+  newLink(k, 'ruei-mtun-00007', 'dummy'); // a stray interface of ours
+  const ops = planReceiveStop(stateOf(k));
+  assert.deepEqual(show(ops), [
+    'tc filter del block 1381320009 pref 49000',
+    `ip l2tp del tunnel tunnel_id ${tunnel(1).tunnelId}`,
+    `ip l2tp del tunnel tunnel_id ${tunnel(2).tunnelId}`,
+    'ip link del dev ruei-mtun-00007',
+    'ip link del dev ruei-mtun',
+  ]);
+  applyFake(k, ops);
+  assert.deepEqual(k.links.map((l) => l.name), ['eth0']);
+  assert.deepEqual([k.tunnels, k.sessions, [...k.qdiscs.keys()], [...k.filters.values()].flat()], [[], [], [], []]);
+  assert.deepEqual(planReceiveStop(stateOf(k)), []);
+});

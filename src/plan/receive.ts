@@ -1,0 +1,228 @@
+// Pure planning for the receive side: configured tunnels + kernel state -> ordered operations (adds before deletes).
+import type { ReceiveTunnel } from '../config/tunnels.js';
+import { describeTunnelId } from '../config/values.js';
+import { addSessionArgs, addTunnelArgs, delTunnelArgs, type L2tpSession, type L2tpTunnel } from '../kernel/l2tp.js';
+import type { Link } from '../kernel/links.js';
+import { addBlockMirrorArgs, addClsactWithBlockArgs, delBlockFilterArgs, delQdiscArgs } from '../kernel/tc-blocks.js';
+import {
+  AGGREGATION_IF, MIRROR_BLOCK, MIRROR_PREF, RECEIVE_MTU, sessionInterfaceIndex, sessionInterfaceName, type ReceiveKernelState,
+} from '../model/receive.js';
+import { ip, tc, type Operation } from './operation.js';
+
+export interface PlannedTunnel {
+  readonly tunnel: ReceiveTunnel;
+  readonly ifname: string;
+}
+
+export interface ReceivePlan {
+  readonly operations: Operation[];
+  /** Configured tunnels already in the kernel as configured: no operation touches them (repaired ones excepted). */
+  readonly kept: PlannedTunnel[];
+  readonly added: PlannedTunnel[];
+  /** In the kernel under the configured ID but with other addresses or IDs: deleted and added again. */
+  readonly replaced: PlannedTunnel[];
+  /** Kept tunnels whose interface had drifted (MTU, promisc, down, qdisc): fixed in place, not recreated. */
+  readonly repaired: PlannedTunnel[];
+  /** Owned tunnels no longer configured (tunnel IDs), and stray ruei-mtun-NNNNN interfaces. */
+  readonly removed: number[];
+  readonly removedLinks: string[];
+  /**
+   * How many leading operations to apply, and wait for, before the rest: a replaced tunnel is re-added under the same
+   * tunnel and session ID, which the kernel frees only once its asynchronous deletion has finished. 0: no split.
+   */
+  readonly replaceDeletesEnd: number;
+  /** Kernel objects we do not own that stand in the way; nothing may be applied while there are any. */
+  readonly conflicts: string[];
+}
+
+/** Plans start/reload: afterwards the kernel holds exactly `desired`, aggregated into ruei-mtun. */
+export function planReceive(desired: readonly ReceiveTunnel[], state: ReceiveKernelState): ReceivePlan {
+  const view = new KernelView(state);
+  const plan = { kept: [] as PlannedTunnel[], added: [] as PlannedTunnel[], replaced: [] as PlannedTunnel[], repaired: [] as PlannedTunnel[] };
+  const conflicts: string[] = [];
+  const usedIndexes = new Set(state.links.map((l) => sessionInterfaceIndex(l.name)).filter((i): i is number => i !== null));
+  let nextIndex = 0;
+  const freshName = () => {
+    while (usedIndexes.has(nextIndex)) nextIndex++;
+    usedIndexes.add(nextIndex);
+    return sessionInterfaceName(nextIndex);
+  };
+
+  const replaceDeletes: Operation[] = [];
+  const create: PlannedTunnel[] = [];
+  const linkRepairs: Operation[] = [];
+  const qdiscRepairs: Operation[] = [];
+  for (const tunnel of desired) {
+    const where = `line ${tunnel.line}: tunnel ID ${describeTunnelId(tunnel.tunnelId)}`;
+    const existing = view.tunnelsById.get(tunnel.tunnelId);
+    const sessions = view.sessionsByTunnel.get(tunnel.tunnelId) ?? [];
+    const foreignSession = view.sessionsById.get(tunnel.tunnelId)?.find((s) => sessionInterfaceIndex(s.interface) === null);
+    if (existing && sessions.length > 0 && !view.owned(tunnel.tunnelId)) {
+      conflicts.push(`${where} is already used by an L2TP tunnel ux-tunnel-receive does not own (session interfaces ${sessions.map((s) => s.interface).join(', ')}): delete it or configure another tunnel ID`);
+      continue;
+    }
+    if (foreignSession) {
+      conflicts.push(`${where}: L2TP session ID ${tunnel.tunnelId} is already used by session interface ${foreignSession.interface} (tunnel ${foreignSession.tunnelId}), which ux-tunnel-receive does not own; over IP, session IDs must be unique: delete it or configure another tunnel ID`);
+      continue;
+    }
+    if (!existing) {
+      create.push({ tunnel, ifname: freshName() });
+      continue;
+    }
+    const session = sessions[0];
+    const link = session ? view.linksByName.get(session.interface) : undefined;
+    if (!session || !link || !matches(existing, sessions, tunnel)) {
+      // An orphan tunnel (a crash between tunnel and session add) or one with other addresses/IDs: recreate it.
+      replaceDeletes.push(ip(delTunnelArgs(tunnel.tunnelId)));
+      // A fresh name: the kernel unregisters the old interface asynchronously, after `l2tp del tunnel` returns.
+      const planned = { tunnel, ifname: freshName() };
+      plan.replaced.push(planned);
+      create.push(planned);
+      continue;
+    }
+    const planned = { tunnel, ifname: link.name };
+    const repairs = repairLink(link).concat(repairQdisc(link.name, state));
+    if (repairs.length > 0) {
+      plan.repaired.push(planned);
+      for (const r of repairs) (r.tool === 'tc' ? qdiscRepairs : linkRepairs).push(r);
+    } else plan.kept.push(planned);
+  }
+
+  const desiredIds = new Set(desired.map((t) => t.tunnelId));
+  const removed = [...view.ownedTunnelIds].filter((id) => !desiredIds.has(id)).sort((a, b) => a - b);
+  const sessionIfs = new Set(state.sessions.map((s) => s.interface));
+  const removedLinks = strayLinks(state, sessionIfs);
+
+  const operations: Operation[] = [];
+  operations.push(...aggregationOperations(state));
+  operations.push(...replaceDeletes);
+  const replaceDeletesEnd = replaceDeletes.length > 0 ? operations.length : 0;
+  for (const { tunnel, ifname } of create) {
+    const id = tunnel.tunnelId;
+    operations.push(
+      ip(addTunnelArgs(id, id, tunnel.receivingIp, tunnel.transmitIp), ip(delTunnelArgs(id))),
+      ip(addSessionArgs(ifname, id, id, id)),
+    );
+    // Before the interface is up: no IPv6 link-local address, so the collector never sends NDP/MLD into a tunnel.
+    if (state.ipv6) operations.push(ip(['link', 'set', 'dev', ifname, 'addrgenmode', 'none']));
+    operations.push(ip(['link', 'set', 'dev', ifname, 'mtu', String(RECEIVE_MTU), 'promisc', 'on']));
+  }
+  operations.push(...linkRepairs);
+  operations.push(...qdiscRepairs);
+  for (const { ifname } of create) operations.push(tc(addClsactWithBlockArgs(ifname, MIRROR_BLOCK)));
+  const filter = filterState(state);
+  if (desired.length > 0 && filter === 'wrong') operations.push(tc(delBlockFilterArgs(MIRROR_BLOCK, MIRROR_PREF)));
+  if (desired.length > 0 && filter !== 'ok') {
+    operations.push(tc(addBlockMirrorArgs(MIRROR_BLOCK, MIRROR_PREF, AGGREGATION_IF), tc(delBlockFilterArgs(MIRROR_BLOCK, MIRROR_PREF))));
+  }
+  // Up last: a tunnel carries frames only once its mirror into ruei-mtun is in place.
+  for (const { ifname } of create) operations.push(ip(['link', 'set', 'dev', ifname, 'up']));
+  for (const id of removed) operations.push(ip(delTunnelArgs(id)));
+  for (const name of removedLinks) operations.push(ip(['link', 'del', 'dev', name]));
+  const added = create.filter((c) => !plan.replaced.includes(c));
+  return { operations, ...plan, added, removed, removedLinks, replaceDeletesEnd, conflicts };
+}
+
+/** Plans stop: every owned object goes, ruei-mtun included. `configuredIds` also claims orphan tunnels (no session). */
+export function planReceiveStop(state: ReceiveKernelState, configuredIds: ReadonlySet<number> = new Set()): Operation[] {
+  const view = new KernelView(state);
+  const operations: Operation[] = [];
+  // The filter goes with the block when the last bound qdisc goes, unless a qdisc we do not own is bound to it too.
+  if (filterState(state) !== 'missing') operations.push(tc(delBlockFilterArgs(MIRROR_BLOCK, MIRROR_PREF)));
+  const ids = new Set(view.ownedTunnelIds);
+  for (const t of state.tunnels) if (configuredIds.has(t.tunnelId) && !view.sessionsByTunnel.has(t.tunnelId)) ids.add(t.tunnelId);
+  for (const id of [...ids].sort((a, b) => a - b)) operations.push(ip(delTunnelArgs(id)));
+  const sessionIfs = new Set(state.sessions.map((s) => s.interface));
+  for (const name of strayLinks(state, sessionIfs)) operations.push(ip(['link', 'del', 'dev', name]));
+  if (view.linksByName.has(AGGREGATION_IF)) operations.push(ip(['link', 'del', 'dev', AGGREGATION_IF]));
+  return operations;
+}
+
+/**
+ * ruei-mtun-NNNNN interfaces that are no session's (someone's dummy under our name). Session interfaces of a deleted
+ * tunnel linger without session and without link kind until the kernel unregisters them: those are left to go.
+ */
+function strayLinks(state: ReceiveKernelState, sessionIfs: ReadonlySet<string>): string[] {
+  return state.links.filter((l) => sessionInterfaceIndex(l.name) !== null && !sessionIfs.has(l.name) && l.kind !== null).map((l) => l.name);
+}
+
+/** The session interfaces that go with the given tunnels (to wait for after deleting them). */
+export function sessionInterfacesOf(state: ReceiveKernelState, tunnelIds: Iterable<number>): string[] {
+  const ids = new Set(tunnelIds);
+  return state.sessions.filter((s) => ids.has(s.tunnelId)).map((s) => s.interface);
+}
+
+class KernelView {
+  readonly tunnelsById = new Map<number, L2tpTunnel>();
+  readonly sessionsByTunnel = new Map<number, L2tpSession[]>();
+  readonly sessionsById = new Map<number, L2tpSession[]>();
+  readonly linksByName = new Map<string, Link>();
+  /** Tunnels whose sessions are all ruei-mtun-NNNNN interfaces (and there is at least one). */
+  readonly ownedTunnelIds = new Set<number>();
+
+  constructor(state: ReceiveKernelState) {
+    for (const t of state.tunnels) this.tunnelsById.set(t.tunnelId, t);
+    for (const s of state.sessions) {
+      push(this.sessionsByTunnel, s.tunnelId, s);
+      push(this.sessionsById, s.sessionId, s);
+    }
+    for (const l of state.links) this.linksByName.set(l.name, l);
+    for (const [id, sessions] of this.sessionsByTunnel) {
+      if (this.tunnelsById.has(id) && sessions.every((s) => sessionInterfaceIndex(s.interface) !== null)) this.ownedTunnelIds.add(id);
+    }
+  }
+
+  owned(id: number): boolean {
+    return this.ownedTunnelIds.has(id);
+  }
+}
+
+function push<K, V>(map: Map<K, V[]>, key: K, value: V): void {
+  const list = map.get(key);
+  if (list) list.push(value);
+  else map.set(key, [value]);
+}
+
+function matches(t: L2tpTunnel, sessions: readonly L2tpSession[], want: ReceiveTunnel): boolean {
+  const id = want.tunnelId;
+  const s = sessions[0]!;
+  return sessions.length === 1 && t.encap.toUpperCase() === 'IP' && t.local === want.receivingIp && t.peer === want.transmitIp
+    && t.peerTunnelId === id && s.sessionId === id && s.peerSessionId === id && sessionInterfaceIndex(s.interface) !== null;
+}
+
+function repairLink(link: Link): Operation[] {
+  if (link.mtu === RECEIVE_MTU && link.promisc && link.up) return [];
+  return [ip(['link', 'set', 'dev', link.name, 'mtu', String(RECEIVE_MTU), 'promisc', 'on', 'up'])];
+}
+
+function repairQdisc(dev: string, state: ReceiveKernelState): Operation[] {
+  const qdisc = state.ingressQdiscs.get(dev);
+  if (qdisc?.kind === 'clsact' && qdisc.ingressBlock === MIRROR_BLOCK) return [];
+  const add = tc(addClsactWithBlockArgs(dev, MIRROR_BLOCK));
+  return qdisc ? [tc(delQdiscArgs(dev, qdisc.kind)), add] : [add];
+}
+
+function aggregationOperations(state: ReceiveKernelState): Operation[] {
+  const link = state.links.find((l) => l.name === AGGREGATION_IF);
+  const operations: Operation[] = [];
+  if (link && link.kind === 'dummy') {
+    if (link.mtu !== RECEIVE_MTU || !link.promisc || !link.up) {
+      operations.push(ip(['link', 'set', 'dev', AGGREGATION_IF, 'mtu', String(RECEIVE_MTU), 'promisc', 'on', 'up']));
+    }
+    return operations;
+  }
+  if (link) operations.push(ip(['link', 'del', 'dev', AGGREGATION_IF])); // our name on something else: recreate it
+  operations.push(ip(['link', 'add', AGGREGATION_IF, 'type', 'dummy'], ip(['link', 'del', 'dev', AGGREGATION_IF])));
+  if (state.ipv6) operations.push(ip(['link', 'set', 'dev', AGGREGATION_IF, 'addrgenmode', 'none']));
+  operations.push(ip(['link', 'set', 'dev', AGGREGATION_IF, 'mtu', String(RECEIVE_MTU), 'promisc', 'on', 'up']));
+  return operations;
+}
+
+/** Our filter is right only when it mirrors to a ruei-mtun that is there to stay (mirred loses a deleted target). */
+function filterState(state: ReceiveKernelState): 'ok' | 'missing' | 'wrong' {
+  const ours = state.blockFilters.filter((f) => f.pref === MIRROR_PREF);
+  if (ours.length === 0) return 'missing';
+  const aggregation = state.links.find((l) => l.name === AGGREGATION_IF);
+  const right = ours.length === 1 && ours[0]!.kind === 'matchall' && ours[0]!.mirred === 'egress mirror' && ours[0]!.toDev === AGGREGATION_IF;
+  return right && aggregation?.kind === 'dummy' ? 'ok' : 'wrong';
+}
