@@ -6,7 +6,7 @@ import { formatWarning } from '../../config/errors.js';
 import { describeTunnelId } from '../../config/values.js';
 import { AGGREGATION_IF } from '../../model/receive.js';
 import { applyPlan, isDryRun, loadConfig, makeRunner, planChecked, prepareKernel, PROGRAM, readConfigText, receiveConfigPath } from './common.js';
-import { alignColumns } from './tunnel-rows.js';
+import { alignedRows } from '../../diag/table.js';
 
 export async function runConfig(args: ParsedArgs): Promise<number> {
   const [, action, ...rest] = args.words;
@@ -52,6 +52,6 @@ function list(args: ParsedArgs, file: string): number {
   const table = [['Line', 'Receiving IP', 'Transmit IP', 'Tunnel-ID']];
   for (const t of conf.tunnels) table.push([String(t.line), t.receivingIp, t.transmitIp, `${describeTunnelId(t.tunnelId)}${t.explicitId ? '' : ' (derived)'}`]);
   process.stdout.write(`[info] ${file}: ${conf.tunnels.length} tunnel(s)\n`);
-  process.stdout.write(alignColumns(table, '[info] '));
+  process.stdout.write(alignedRows(table).map((line) => `${line}\n`).join(''));
   return 0;
 }

@@ -10,6 +10,8 @@ import { runStatus } from './status.js';
 import { runStop } from './stop.js';
 import { runTunnelsCheck } from './tunnels-check.js';
 import { AGGREGATION_IF } from '../../model/receive.js';
+import { FIREWALL_VALUE_FLAGS, runFirewall } from '../firewall.js';
+import { runInstall, runUninstall } from '../install.js';
 
 const USAGE = `usage: ux-tunnel-receive [--config FILE] [--dry-run] [--json] COMMAND
 
@@ -17,16 +19,18 @@ commands:
   start | stop | reload | status
   config add RECEIVING-IP TRANSMIT-IP [TUNNEL-ID] | config remove TRANSMIT-IP|TUNNEL-ID | config list
   diag traffic servers | diag tunnels check | diag monitor detect
+  firewall open | firewall close | firewall status [--zone ZONE]
+  install | uninstall [--purge]
 
   --config FILE   tunnels.conf to use (default: $UX_TUNNEL_CONFIG, else $RUEI_HOME/tunnel/receive/conf/tunnels.conf)
   --dry-run       start, stop, reload, config add|remove: print the exact ip/tc commands, change nothing
-  --json          status, config list, diag tunnels check: machine-readable output
+  --json          status, config list, diag, firewall status: machine-readable output
 `;
 
-const VALUE_FLAGS = [...new Set(['config', ...TRAFFIC_VALUE_FLAGS, ...MONITOR_VALUE_FLAGS])];
+const VALUE_FLAGS = [...new Set(['config', ...TRAFFIC_VALUE_FLAGS, ...MONITOR_VALUE_FLAGS, ...FIREWALL_VALUE_FLAGS])];
 
 await runMain('ux-tunnel-receive', async () => {
-  const args = parseArgs(process.argv.slice(2), VALUE_FLAGS, ['dry-run', 'json']);
+  const args = parseArgs(process.argv.slice(2), VALUE_FLAGS, ['dry-run', 'json', 'purge']);
   if (args.flags.has('help') || args.words.length === 0) {
     process.stdout.write(USAGE);
     return args.words.length === 0 && !args.flags.has('help') ? 2 : 0;
@@ -51,6 +55,15 @@ await runMain('ux-tunnel-receive', async () => {
       if (command === 'diag traffic servers') return runTrafficServers(args, () => AGGREGATION_IF);
       if (command === 'diag monitor detect') return runMonitorDetect(args, receiveConfigPath(args));
       break;
+    case 'firewall':
+      if (args.words.length !== 2) break;
+      return runFirewall(args, 'receive');
+    case 'install':
+      if (args.words.length !== 1) break;
+      return runInstall(args, 'receive');
+    case 'uninstall':
+      if (args.words.length !== 1) break;
+      return runUninstall(args, 'receive');
   }
   throw new UsageError(`unknown command "${command}"`);
 });

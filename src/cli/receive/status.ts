@@ -3,7 +3,8 @@ import type { ParsedArgs } from '../args.js';
 import { loadConfig, readConfigText, receiveConfigPath } from './common.js';
 import { readReceiveState } from '../../kernel/receive-state.js';
 import { systemRunner } from '../../kernel/runner.js';
-import { aggregationRow, alignColumns, tunnelRows } from './tunnel-rows.js';
+import { aggregationRow, tunnelRows } from './tunnel-rows.js';
+import { alignedRows } from '../../diag/table.js';
 
 export async function runStatus(args: ParsedArgs): Promise<number> {
   const file = receiveConfigPath(args);
@@ -27,6 +28,6 @@ export async function runStatus(args: ParsedArgs): Promise<number> {
     table.push([r.line === null ? '-' : String(r.line), r.interface ?? '-', r.localIp, r.remoteIp, r.tunnelIdText, state,
       String(r.rx?.packets ?? '-'), String(r.rx?.bytes ?? '-'), String(r.rx ? r.rx.errors + r.rx.dropped : '-')]);
   }
-  process.stdout.write(alignColumns(table, '[info] '));
+  process.stdout.write(alignedRows(table).map((line) => `${line}\n`).join(''));
   return 0;
 }

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { aggregationRow, alignColumns, tunnelRows } from './tunnel-rows.js';
+import { aggregationRow, tunnelRows } from './tunnel-rows.js';
 import { planReceive } from '../../plan/receive.js';
 import type { ReceiveTunnel } from '../../config/tunnels.js';
 import { applyFake, emptyKernel, stateOf } from '../../../test/fixtures/fake-receive-kernel.js';
@@ -36,6 +36,3 @@ test('a stopped collector: ruei-mtun missing is FAIL', () => {
   assert.match(aggregationRow(stateOf(emptyKernel())).problems.join(), /ruei-mtun does not exist/);
 });
 
-test('alignColumns pads every column but the last to its widest cell', () => {
-  assert.equal(alignColumns([['Interface', 'Rx'], ['ruei-mtun-00000', '5']], '[info] '), '[info] Interface        Rx\n[info] ruei-mtun-00000  5\n');
-});

@@ -78,10 +78,3 @@ export function tunnelRows(configured: readonly ReceiveTunnel[], state: ReceiveK
   }
   return rows;
 }
-
-/** Columns padded to their widest cell, so the table reads as one. */
-export function alignColumns(rows: readonly (readonly string[])[], prefix: string): string {
-  const widths: number[] = [];
-  for (const r of rows) r.forEach((cell, i) => (widths[i] = Math.max(widths[i] ?? 0, cell.length)));
-  return rows.map((r) => `${prefix}${r.map((cell, i) => (i === r.length - 1 ? cell : cell.padEnd(widths[i]!))).join('  ')}\n`).join('');
-}

@@ -3,7 +3,8 @@ import type { ParsedArgs } from '../args.js';
 import { loadConfig, readConfigText, receiveConfigPath } from './common.js';
 import { readReceiveState } from '../../kernel/receive-state.js';
 import { systemRunner } from '../../kernel/runner.js';
-import { aggregationRow, alignColumns, tunnelRows } from './tunnel-rows.js';
+import { aggregationRow, tunnelRows } from './tunnel-rows.js';
+import { alignedRows } from '../../diag/table.js';
 
 /** Exit 1 when any row (or ruei-mtun itself) is FAIL, so a monitoring script needs only the status. */
 export async function runTunnelsCheck(args: ParsedArgs): Promise<number> {
@@ -21,9 +22,9 @@ export async function runTunnelsCheck(args: ParsedArgs): Promise<number> {
   for (const r of rows) {
     table.push([r.interface ?? '-', r.localIp, r.remoteIp, String(r.rx?.packets ?? 0), String(r.rx ? r.rx.errors + r.rx.dropped : 0), r.status]);
   }
-  process.stdout.write(alignColumns(table, '[info ] '));
+  process.stdout.write(alignedRows(table).map((line) => `${line}\n`).join(''));
   for (const r of rows) for (const p of r.problems) process.stdout.write(`[error] ${r.interface ?? `line ${r.line}`} (tunnel ID ${r.tunnelIdText}): ${p}\n`);
   for (const p of aggregation.problems) process.stdout.write(`[error] ${p}\n`);
-  if (rows.length === 0) process.stdout.write(`[info ] no tunnels configured in ${file}\n`);
+  if (rows.length === 0) process.stdout.write(`[info] no tunnels configured in ${file}\n`);
   return failed ? 1 : 0;
 }
