@@ -1,5 +1,4 @@
 // Network namespaces for kernel tests: unique names, commands run inside them, and removal that always happens.
-import type { TestContext } from 'node:test';
 import { exec, execOrThrow, type ExecResult } from '../../../src/kernel/exec.js';
 import { ensureModules } from '../../../src/kernel/prerequisites.js';
 
@@ -34,11 +33,16 @@ export class Netns {
   }
 }
 
+/** Where removals are registered: a node:test TestContext, or the demo's own list. */
+export interface Cleanup {
+  after(fn: () => unknown): unknown;
+}
+
 /**
  * Creates a namespace with loopback up, removed when the test ends (pass or fail). Names carry the process ID so
  * parallel or leftover runs never collide, and a prefix ("uxt-") that a cleanup can find.
  */
-export async function createNetns(t: TestContext, label: string): Promise<Netns> {
+export async function createNetns(t: Cleanup, label: string): Promise<Netns> {
   const name = `uxt-${process.pid}-${++counter}-${label}`.slice(0, 40);
   await execOrThrow(['ip', 'netns', 'add', name]);
   t.after(() => removeNetns(name));
