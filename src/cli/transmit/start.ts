@@ -1,0 +1,58 @@
+// `ux-tunnel-transmit start|stop|restart`: build the virtual TAP and tunnel from tunnel.conf, or remove all of it.
+import type { ParsedArgs } from '../args.js';
+import { UserError } from '../main.js';
+import { CommandError } from '../../kernel/exec.js';
+import { formatPorts } from '../../config/tunnel.js';
+import { describeTunnelId } from '../../config/values.js';
+import { SESSION_IF } from '../../model/transmit.js';
+import { planStart, planStop, stateAfterStop } from '../../plan/transmit.js';
+import { checkOnHost, isDryRun, loadConfig, makeRunner, prepareKernel, transmitConfigPath } from './common.js';
+
+/**
+ * start converges: it reads the kernel and adds only what is missing or different, so start on a running system
+ * changes nothing and a crash half-way is repaired by the next start. Everything is validated first.
+ */
+export async function runStart(args: ParsedArgs, command = 'start', afterDryStop = false): Promise<number> {
+  const file = transmitConfigPath(args);
+  const conf = loadConfig(file); // validated before the kernel is even read
+  const runner = makeRunner(isDryRun(args));
+  const current = await prepareKernel(command, runner);
+  // A dry-run restart plans start against the kernel as stop would leave it (stop did not really run).
+  const state = afterDryStop ? stateAfterStop(current) : current;
+  await checkOnHost(conf, state, runner);
+  const plan = planStart(conf, state);
+  if (plan.conflicts.length > 0) throw new UserError(`${plan.conflicts.join('\n')}\nnothing was changed`);
+  let count: number;
+  try {
+    count = await runner.apply(plan.operations);
+  } catch (error) {
+    // ip l2tp add tunnel connects its socket to the remote: without a route to it the kernel refuses.
+    if (error instanceof CommandError && /Network is unreachable/.test(error.stderr)) {
+      throw new UserError(`${error.message}\nthis host has no route to ${conf.receivingIp}: add one (ip route get ${conf.receivingIp}), or check the receiving-side-ip in ${file}:${conf.line}; the changes were rolled back`);
+    }
+    throw error;
+  }
+  const done = runner.dryRun ? `would run ${count} command(s)` : `${count} command(s) run`;
+  process.stdout.write(`[info] ${command}: ${SESSION_IF} ${conf.transmitIp} -> ${conf.receivingIp}, tunnel ID ${describeTunnelId(conf.tunnelId)}, mirroring ${formatPorts(conf.ports)} on ${conf.mirrorIf}; ${done}\n`);
+  return 0;
+}
+
+/** stop works from the kernel alone (no config needed): our filters wherever they are, our tunnel, bridge and veth. */
+export async function runStop(args: ParsedArgs, command = 'stop'): Promise<number> {
+  const runner = makeRunner(isDryRun(args));
+  const state = await prepareKernel(command, runner);
+  const count = await runner.apply(planStop(state));
+  const done = runner.dryRun ? `would run ${count} command(s)` : `${count} command(s) run`;
+  process.stdout.write(`[info] ${command}: ${count === 0 ? 'nothing to remove' : 'removed the mirror, the tunnel and its interfaces'}; ${done}\n`);
+  return 0;
+}
+
+/**
+ * restart = stop + start, with the config validated before stop: a broken tunnel.conf leaves the running mirror
+ * alone.
+ */
+export async function runRestart(args: ParsedArgs): Promise<number> {
+  loadConfig(transmitConfigPath(args));
+  await runStop(args, 'restart (stop)');
+  return runStart(args, 'restart (start)', isDryRun(args));
+}

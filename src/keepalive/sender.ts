@@ -1,0 +1,98 @@
+// Sends the keepalive through the tunnel: UDP from KEEPALIVE_SOURCE on ruei-veth1in to 255.255.255.255, every interval.
+import { createSocket, type Socket } from 'node:dgram';
+import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { hostname } from 'node:os';
+import { join } from 'node:path';
+import { encodeKeepalive } from './frame.js';
+import { KEEPALIVE_PORT, KEEPALIVE_SOURCE } from '../model/transmit.js';
+
+/** Where the sender records its last keepalive, for `status` (runtime information only, never a source of truth). */
+export function keepaliveStatusFile(env: NodeJS.ProcessEnv = process.env): string {
+  return join(env.UX_TUNNEL_RUN_DIR ?? '/run/ux-tunnel', 'transmit-keepalive.json');
+}
+
+export interface KeepaliveStatus {
+  readonly pid: number;
+  readonly seq: number;
+  /** ISO time of the last successful send; null before the first. */
+  readonly lastSent: string | null;
+  readonly lastError: string | null;
+  readonly interval: number;
+}
+
+export function readKeepaliveStatus(file = keepaliveStatusFile()): KeepaliveStatus | null {
+  try {
+    return JSON.parse(readFileSync(file, 'utf8')) as KeepaliveStatus;
+  } catch {
+    return null;
+  }
+}
+
+export interface SenderOptions {
+  readonly tunnelId: number;
+  readonly intervalSeconds: number;
+  /** Stop after this many sends (tests); 0 = forever. */
+  readonly count: number;
+  readonly log: (line: string) => void;
+}
+
+/**
+ * Binding the source address makes the kernel send the limited broadcast out of the interface that holds it
+ * (ruei-veth1in), so no native addon (SO_BINDTODEVICE) is needed. A failed send (the tunnel is down, stop ran) is
+ * logged and retried at the next interval: the process keeps running, so systemd restarts it only after a crash.
+ */
+export async function runKeepaliveSender(options: SenderOptions): Promise<void> {
+  const file = keepaliveStatusFile();
+  let seq = 0;
+  let lastSent: string | null = null;
+  let lastError: string | null = null;
+  let socket: Socket | null = null;
+  const record = () => {
+    try {
+      mkdirSync(join(file, '..'), { recursive: true });
+      writeFileSync(`${file}.tmp`, JSON.stringify({ pid: process.pid, seq, lastSent, lastError, interval: options.intervalSeconds }));
+      renameSync(`${file}.tmp`, file);
+    } catch {
+      /* status is informational: a read-only /run must not stop the keepalive */
+    }
+  };
+  for (let sent = 0; options.count === 0 || sent < options.count; ) {
+    try {
+      socket ??= await openSocket();
+      const time = new Date().toISOString();
+      const payload = encodeKeepalive({ tunnelId: options.tunnelId, host: hostname(), seq: seq + 1, time, interval: options.intervalSeconds });
+      await new Promise<void>((resolve, reject) => socket!.send(payload, KEEPALIVE_PORT, '255.255.255.255', (e) => (e ? reject(e) : resolve())));
+      seq++;
+      sent++;
+      lastSent = time;
+      if (lastError !== null || seq === 1) options.log(`[info] keepalive ${seq} sent from ${KEEPALIVE_SOURCE} (ruei-veth1in), every ${options.intervalSeconds}s`);
+      lastError = null;
+    } catch (error) {
+      const message = `${(error as Error).message}: is the tunnel up? (ux-tunnel-transmit status)`;
+      if (message !== lastError) options.log(`[warn] keepalive not sent: ${message}`);
+      lastError = message;
+      socket?.close();
+      socket = null;
+    }
+    record();
+    if (options.count !== 0 && sent >= options.count) break;
+    await new Promise((resolve) => setTimeout(resolve, options.intervalSeconds * 1000));
+  }
+  socket?.close();
+}
+
+function openSocket(): Promise<Socket> {
+  return new Promise((resolve, reject) => {
+    const socket = createSocket({ type: 'udp4', reuseAddr: false });
+    socket.once('error', (e) => {
+      socket.close();
+      reject(e);
+    });
+    socket.bind({ address: KEEPALIVE_SOURCE, port: KEEPALIVE_PORT, exclusive: true }, () => {
+      socket.removeAllListeners('error');
+      socket.on('error', () => undefined); // send errors arrive through the send callback
+      socket.setBroadcast(true);
+      resolve(socket);
+    });
+  });
+}

@@ -1,0 +1,47 @@
+// Reads the transmit side's kernel state in one go: links (with bridge masters), VETH_IN's addresses, L2TP, tc.
+import { existsSync } from 'node:fs';
+import { readL2tp } from './l2tp.js';
+import { parseLinks } from './links.js';
+import { readQdiscsAndFilters } from './tc.js';
+import type { KernelRunner } from './runner.js';
+import { SESSION_IF, VETH_IN, type TransmitKernelState } from '../model/transmit.js';
+
+interface RawLink {
+  ifname: string;
+  master?: string;
+  flags?: string[];
+  addr_info?: Array<{ family?: string; local?: string }>;
+}
+
+/** Bridge port -> bridge, from `ip -j link show` (the receive side's parseLinks does not keep the master). */
+export function parseMasters(json: string): Map<string, string> {
+  const masters = new Map<string, string>();
+  if (json.trim() === '') return masters;
+  for (const l of JSON.parse(json) as RawLink[]) if (l.master) masters.set(l.ifname, l.master);
+  return masters;
+}
+
+export async function readTransmitState(runner: KernelRunner): Promise<TransmitKernelState> {
+  const linkJson = (await runner.read(['ip', '-j', '-d', '-s', 'link', 'show'])).stdout;
+  const links = parseLinks(linkJson);
+  const vethIn = (JSON.parse(linkJson || '[]') as RawLink[]).find((l) => l.ifname === VETH_IN);
+  let vethInAddresses: string[] = [];
+  if (vethIn) {
+    const addr = await runner.probe(['ip', '-j', '-4', 'addr', 'show', 'dev', VETH_IN]);
+    const parsed = addr.code === 0 && addr.stdout.trim() ? (JSON.parse(addr.stdout) as RawLink[]) : [];
+    vethInAddresses = parsed.flatMap((l) => (l.addr_info ?? []).filter((a) => a.family === 'inet' && a.local).map((a) => a.local!));
+  }
+  const [l2tp, tc] = await Promise.all([readL2tp(runner), readQdiscsAndFilters(runner)]);
+  return {
+    links,
+    masters: parseMasters(linkJson),
+    vethInAddresses,
+    vethInNoArp: vethIn?.flags?.includes('NOARP') ?? false,
+    tunnels: l2tp.tunnels,
+    sessions: l2tp.sessions,
+    qdiscs: tc.qdiscs,
+    sessionRootQdisc: tc.roots.get(SESSION_IF) ?? null,
+    filters: tc.filters,
+    ipv6: existsSync('/proc/sys/net/ipv6'),
+  };
+}

@@ -1,0 +1,168 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { parseTunnelConf } from '../config/tunnel.js';
+import { argvOf, type Operation } from './operation.js';
+import { mirrorFilters, planStart, planStop, stateAfterStop } from './transmit.js';
+import { keysOf, type FilterSpec, type TcFilter } from '../kernel/tc.js';
+import type { Link } from '../kernel/links.js';
+import { BRIDGE, SESSION_IF, VETH_IN, VETH_OUT, type TransmitKernelState } from '../model/transmit.js';
+
+const zero = { packets: 0, bytes: 0, errors: 0, dropped: 0 };
+const link = (name: string, kind: string | null, extra: Partial<Link> = {}): Link => ({
+  ifindex: 1, name, kind, mtu: 1500, up: true, promisc: false, addrGenMode: 'eui64', rx: zero, tx: zero, ...extra,
+});
+const lines = (ops: readonly Operation[]) => ops.map((o) => argvOf(o).join(' '));
+
+const EMPTY: TransmitKernelState = {
+  links: [link('lo', null), link('ens3', null)], masters: new Map(), vethInAddresses: [], vethInNoArp: false,
+  tunnels: [], sessions: [], qdiscs: new Map(), sessionRootQdisc: null, filters: [], ipv6: true,
+};
+
+const CONF = parseTunnelConf('tunnel.conf', '10.10.10.10 10.10.10.11 ens3 i80\n');
+
+/** The kernel as start leaves it (what readTransmitState would return), plus whatever `base` held. */
+function started(conf = CONF, base: TransmitKernelState = EMPTY, packets = 0): TransmitKernelState {
+  const ours = (name: string, kind: string | null) => link(name, kind, { mtu: 64000, promisc: true, addrGenMode: 'none' });
+  const filters: TcFilter[] = mirrorFilters(conf).map((s: FilterSpec) => ({
+    dev: conf.mirrorIf, hook: s.hook, pref: s.pref, protocol: s.protocol, kind: 'flower', handle: '1',
+    keys: { ...(s.protocol === 'all' ? {} : { eth_type: s.protocol === 'ip' ? 'ipv4' : 'ipv6' }), ...keysOf(s.match) },
+    mirred: s.action === 'mirror' ? { how: 'egress mirror', toDev: VETH_IN } : null,
+    action: s.action === 'mirror' ? 'mirred' : 'gact', control: s.action === 'mirror' ? 'continue' : 'pass', packets, drops: 0,
+  }));
+  return {
+    ...base,
+    links: [...base.links, ours(VETH_IN, 'veth'), ours(VETH_OUT, 'veth'), ours(BRIDGE, 'bridge'), ours(SESSION_IF, null)],
+    masters: new Map([[VETH_OUT, BRIDGE], [SESSION_IF, BRIDGE]]),
+    vethInAddresses: ['169.254.115.1'], vethInNoArp: true, sessionRootQdisc: 'noqueue',
+    tunnels: [...base.tunnels, { tunnelId: conf.tunnelId, peerTunnelId: conf.tunnelId, encap: 'IP', local: conf.transmitIp, peer: conf.receivingIp }],
+    sessions: [...base.sessions, { sessionId: conf.tunnelId, tunnelId: conf.tunnelId, peerSessionId: conf.tunnelId, peerTunnelId: conf.tunnelId, interface: SESSION_IF }],
+    qdiscs: new Map([...base.qdiscs, [conf.mirrorIf, { dev: conf.mirrorIf, kind: base.qdiscs.get(conf.mirrorIf)?.kind ?? 'clsact' }]]),
+    filters: [...base.filters, ...filters],
+  };
+}
+
+test('start on a bare host: the exact commands, in order (objects, settings, up, then the mirror)', () => {
+  const plan = planStart(CONF, EMPTY);
+  assert.deepEqual(plan.conflicts, []);
+  assert.deepEqual(lines(plan.operations), [
+    'ip link add ruei-veth1in type veth peer name ruei-veth1out',
+    'ip link add ruei-br1 type bridge ageing_time 0 stp_state 0',
+    'ip l2tp add tunnel tunnel_id 168430091 peer_tunnel_id 168430091 encap ip local 10.10.10.11 remote 10.10.10.10',
+    'ip l2tp add session name ruei-tun1 tunnel_id 168430091 session_id 168430091 peer_session_id 168430091',
+    'ip link set dev ruei-veth1in addrgenmode none',
+    'ip link set dev ruei-veth1in mtu 64000',
+    'ip link set dev ruei-veth1in promisc on',
+    'ip link set dev ruei-veth1in arp off',
+    'ip addr add 169.254.115.1/32 scope link dev ruei-veth1in',
+    'ip link set dev ruei-veth1out addrgenmode none',
+    'ip link set dev ruei-veth1out mtu 64000',
+    'ip link set dev ruei-veth1out promisc on',
+    'ip link set dev ruei-veth1out master ruei-br1',
+    'ip link set dev ruei-veth1out type bridge_slave learning off',
+    'ip link set dev ruei-tun1 addrgenmode none',
+    'ip link set dev ruei-tun1 mtu 64000',
+    'ip link set dev ruei-tun1 promisc on',
+    'ip link set dev ruei-tun1 master ruei-br1',
+    'ip link set dev ruei-tun1 type bridge_slave learning off',
+    'tc qdisc replace dev ruei-tun1 root noqueue',
+    'ip link set dev ruei-br1 addrgenmode none',
+    'ip link set dev ruei-br1 mtu 64000',
+    'ip link set dev ruei-br1 promisc on',
+    'ip link set dev ruei-veth1in up',
+    'ip link set dev ruei-veth1out up',
+    'ip link set dev ruei-tun1 up',
+    'ip link set dev ruei-br1 up',
+    'tc qdisc add dev ens3 clsact',
+    'tc filter add dev ens3 ingress pref 46101 protocol ip handle 1 flower ip_proto tcp dst_port 80 action mirred egress mirror dev ruei-veth1in continue',
+    'tc filter add dev ens3 egress pref 46101 protocol ip handle 1 flower ip_proto tcp src_port 80 action mirred egress mirror dev ruei-veth1in continue',
+    'tc filter add dev ens3 ingress pref 46102 protocol ipv6 handle 1 flower ip_proto tcp dst_port 80 action mirred egress mirror dev ruei-veth1in continue',
+    'tc filter add dev ens3 egress pref 46102 protocol ipv6 handle 1 flower ip_proto tcp src_port 80 action mirred egress mirror dev ruei-veth1in continue',
+    'tc filter add dev ens3 ingress pref 46103 protocol ip handle 1 flower ip_proto tcp ip_flags frag action mirred egress mirror dev ruei-veth1in continue',
+    'tc filter add dev ens3 egress pref 46103 protocol ip handle 1 flower ip_proto tcp ip_flags frag action mirred egress mirror dev ruei-veth1in continue',
+    'tc filter add dev ens3 ingress pref 46104 protocol ipv6 handle 1 flower ip_proto tcp ip_flags frag action mirred egress mirror dev ruei-veth1in continue',
+    'tc filter add dev ens3 egress pref 46104 protocol ipv6 handle 1 flower ip_proto tcp ip_flags frag action mirred egress mirror dev ruei-veth1in continue',
+  ]);
+  // Every object-creating command carries its undo, so a failure half-way rolls back.
+  const undos = plan.operations.filter((o) => o.undo).map((o) => argvOf(o.undo!).join(' '));
+  assert.ok(undos.includes('ip link del ruei-veth1in'));
+  assert.ok(undos.includes('ip l2tp del tunnel tunnel_id 168430091'));
+  assert.ok(undos.includes('tc qdisc del dev ens3 clsact'));
+});
+
+test('oN swaps the port fields; "all" puts a pass guard for the tunnel\'s own packets before the mirror', () => {
+  const out = mirrorFilters(parseTunnelConf('t', '10.10.10.10 10.10.10.11 ens3 o3306'));
+  assert.deepEqual(out.slice(0, 2).map((s) => [s.hook, s.match.join(' ')]), [['ingress', 'ip_proto tcp src_port 3306'], ['egress', 'ip_proto tcp dst_port 3306']]);
+  const all = mirrorFilters(parseTunnelConf('t', '10.10.10.10 10.10.10.11 ens3 all'));
+  assert.deepEqual(all.map((s) => `${s.hook} ${s.pref} ${s.protocol} ${s.match.join(' ')} ${s.action}`), [
+    'egress 46100 ip ip_proto 0x73 dst_ip 10.10.10.10 pass',
+    'ingress 46101 all  mirror',
+    'egress 46101 all  mirror',
+  ]);
+});
+
+test('start on a started host changes nothing; stop is the exact inverse', () => {
+  const state = started();
+  assert.deepEqual(lines(planStart(CONF, state).operations), []);
+  assert.deepEqual(lines(planStop(state)), [
+    'tc filter del dev ens3 ingress pref 46101 protocol ip handle 1 flower',
+    'tc filter del dev ens3 egress pref 46101 protocol ip handle 1 flower',
+    'tc filter del dev ens3 ingress pref 46102 protocol ipv6 handle 1 flower',
+    'tc filter del dev ens3 egress pref 46102 protocol ipv6 handle 1 flower',
+    'tc filter del dev ens3 ingress pref 46103 protocol ip handle 1 flower',
+    'tc filter del dev ens3 egress pref 46103 protocol ip handle 1 flower',
+    'tc filter del dev ens3 ingress pref 46104 protocol ipv6 handle 1 flower',
+    'tc filter del dev ens3 egress pref 46104 protocol ipv6 handle 1 flower',
+    'tc qdisc del dev ens3 clsact',
+    'ip l2tp del tunnel tunnel_id 168430091',
+    'ip link del ruei-br1',
+    'ip link del ruei-veth1in',
+  ]);
+  assert.deepEqual(planStop(EMPTY), [], 'stop on a bare host does nothing');
+  assert.deepEqual(stateAfterStop(state), { ...EMPTY, masters: new Map(), sessionRootQdisc: null }, 'stop leaves exactly the state before start');
+  assert.deepEqual(lines(planStart(CONF, stateAfterStop(state)).operations), lines(planStart(CONF, EMPTY).operations));
+});
+
+test('a foreign clsact with a foreign filter is reused and kept: stop removes only our filters', () => {
+  const foreign: TcFilter = { dev: 'ens3', hook: 'ingress', pref: 10, protocol: 'ip', kind: 'u32', handle: '800::800', keys: null, mirred: null, action: 'gact', control: 'pass', packets: 5, drops: 0 };
+  const base: TransmitKernelState = { ...EMPTY, qdiscs: new Map([['ens3', { dev: 'ens3', kind: 'clsact' }]]), filters: [foreign] };
+  const plan = planStart(CONF, base);
+  assert.deepEqual(plan.conflicts, []);
+  assert.ok(!lines(plan.operations).some((l) => l.startsWith('tc qdisc') && l.includes('ens3')), 'no qdisc is added or removed on ens3');
+  const stop = lines(planStop(started(CONF, base)));
+  assert.ok(!stop.some((l) => l.startsWith('tc qdisc') && l.includes('ens3')), 'the foreign clsact stays');
+  assert.ok(!stop.some((l) => l.includes('pref 10 ')), 'the foreign filter stays');
+  assert.equal(stop.filter((l) => l.startsWith('tc filter del')).length, 8);
+});
+
+test('conflicts are found before any change: foreign ingress qdisc, foreign filter at our pref, tunnel ID in use, odd interfaces', () => {
+  const ingress = planStart(CONF, { ...EMPTY, qdiscs: new Map([['ens3', { dev: 'ens3', kind: 'ingress' }]]) });
+  assert.match(ingress.conflicts.join('\n'), /ens3 has an "ingress" qdisc that is not ours: it has no egress hook/);
+  const atOurPref: TcFilter = { dev: 'ens3', hook: 'egress', pref: 46101, protocol: 'ip', kind: 'u32', handle: '800::800', keys: null, mirred: null, action: 'gact', control: 'drop', packets: 0, drops: 0 };
+  const pref = planStart(CONF, { ...EMPTY, qdiscs: new Map([['ens3', { dev: 'ens3', kind: 'clsact' }]]), filters: [atOurPref] });
+  assert.match(pref.conflicts.join('\n'), /egress has a filter at pref 46101 \(u32\) that is not ours/);
+  const clash = planStart(CONF, { ...EMPTY, tunnels: [{ tunnelId: 168430091, peerTunnelId: 1, encap: 'IP', local: '10.10.10.11', peer: '10.9.9.9' }] });
+  assert.match(clash.conflicts.join('\n'), /tunnel ID 168430091 is already used by another tunnel \(10\.10\.10\.11 -> 10\.9\.9\.9\).*field 5 of tunnel\.conf:1/);
+  const odd = planStart(CONF, { ...EMPTY, links: [...EMPTY.links, link(BRIDGE, 'dummy')] });
+  assert.match(odd.conflicts.join('\n'), /an interface ruei-br1 of kind dummy exists/);
+});
+
+test('a changed config converges: new ports replace the old filters, a new remote replaces the tunnel, an old NIC is cleaned', () => {
+  const state = started();
+  const ports = planStart(parseTunnelConf('t', '10.10.10.10 10.10.10.11 ens3 i8080'), state);
+  const portLines = lines(ports.operations);
+  assert.ok(portLines.includes('tc filter del dev ens3 ingress pref 46101 protocol ip handle 1 flower'));
+  assert.ok(portLines.includes('tc filter add dev ens3 ingress pref 46101 protocol ip handle 1 flower ip_proto tcp dst_port 8080 action mirred egress mirror dev ruei-veth1in continue'));
+  assert.ok(portLines.indexOf('tc filter del dev ens3 ingress pref 46101 protocol ip handle 1 flower') < portLines.findIndex((l) => l.includes('dst_port 8080')));
+  assert.ok(!portLines.some((l) => l.includes('pref 46103')), 'the fragment filters did not change');
+  const remote = lines(planStart(parseTunnelConf('t', '10.10.10.20 10.10.10.11 ens3 i80'), state).operations);
+  assert.deepEqual(remote.slice(0, 3), [
+    'ip l2tp del tunnel tunnel_id 168430091',
+    'ip l2tp add tunnel tunnel_id 168430091 peer_tunnel_id 168430091 encap ip local 10.10.10.11 remote 10.10.10.20',
+    'ip l2tp add session name ruei-tun1 tunnel_id 168430091 session_id 168430091 peer_session_id 168430091',
+  ]);
+  const withEth1: TransmitKernelState = { ...state, links: [...state.links, link('eth1', null)] };
+  const moved = lines(planStart(parseTunnelConf('t', '10.10.10.10 10.10.10.11 eth1 i80'), withEth1).operations);
+  assert.ok(moved.includes('tc qdisc add dev eth1 clsact'));
+  assert.ok(moved.includes('tc qdisc del dev ens3 clsact'));
+  assert.equal(moved.filter((l) => l.startsWith('tc filter del dev ens3')).length, 8);
+});

@@ -1,0 +1,137 @@
+// Transmit-side lab: client, web (nginx, ux-tunnel-transmit) and collector (plain ip l2tp) on one switched link.
+//
+//   ns client                 ns lan (switch)               ns web (ux-tunnel-transmit)
+//   +------------------+      +------------------+      +--------------------------------------------------+
+//   | eth0 10.0.0.1    |------| br0              |------| eth0 10.0.0.2, fd00::2   nginx :80 :8080          |
+//   |      fd00::1     |      |                  |      |   --tc mirred--> ruei-veth1in = ruei-veth1out     |
+//   +------------------+      |                  |      |                  ruei-br1 -- ruei-tun1 (L2TPv3) ==+==> 10.0.0.3
+//                             |                  |      +--------------------------------------------------+
+//   ns collector              |                  |
+//   +------------------+      |                  |
+//   | eth0 10.0.0.3    |------|                  |
+//   | l2rx (session)   |      +------------------+   the tunnel's outer packets leave through web's eth0
+//   +------------------+                             (MTU 1500): frames cross as fragmented IP protocol 115
+import type { TestContext } from 'node:test';
+import { randomBytes } from 'node:crypto';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { createNetns, type Netns } from './netns.js';
+import { exec, execOrThrow, spawnStream, type ExecResult } from '../../../src/kernel/exec.js';
+import { parseIPv4 } from '../../../src/config/values.js';
+
+export const CLIENT_IP = '10.0.0.1';
+export const WEB_IP = '10.0.0.2';
+export const COLLECTOR_IP = '10.0.0.3';
+export const WEB_IP6 = 'fd00::2';
+export const TUNNEL_ID = parseIPv4(WEB_IP)!;
+const CLI = resolve(import.meta.dirname, '..', '..', '..', '..', 'bin', 'ux-tunnel-transmit');
+
+export interface TransmitLab {
+  readonly dir: string;
+  readonly client: Netns;
+  readonly web: Netns;
+  readonly collector: Netns;
+  readonly lan: Netns;
+  readonly config: string;
+  /** Sizes of the files nginx serves: /big.bin (several MB) and /small.txt. */
+  readonly big: Buffer;
+  /** ux-tunnel-transmit in the web namespace with --config; never throws. */
+  cli(...args: string[]): Promise<ExecResult>;
+  cliOk(...args: string[]): Promise<ExecResult>;
+  writeConfig(ports: string, extra?: string): Promise<void>;
+  /** The collector's end of the tunnel (plain ip l2tp): session interface l2rx, up, MTU 64000, no IPv6. */
+  collectorTunnel(): Promise<void>;
+  /** curl from the client; returns the body bytes. */
+  curl(url: string, ...extra: string[]): Promise<Buffer>;
+  /** What stop must leave exactly as before start: links (no counters), qdiscs, filters of both hooks of eth0. */
+  webSnapshot(): Promise<string>;
+}
+
+export async function createTransmitLab(t: TestContext, dir: string): Promise<TransmitLab> {
+  const lan = await createNetns(t, 'lan');
+  const client = await createNetns(t, 'client');
+  const web = await createNetns(t, 'web');
+  const collector = await createNetns(t, 'collector');
+  await lan.ip('link add br0 type bridge', 'link set br0 up');
+  for (const [ns, port, addr, addr6] of [[client, 'pc', CLIENT_IP, 'fd00::1'], [web, 'pw', WEB_IP, WEB_IP6], [collector, 'pk', COLLECTOR_IP, 'fd00::3']] as const) {
+    await execOrThrow(['ip', 'link', 'add', port, 'netns', lan.name, 'type', 'veth', 'peer', 'name', 'eth0', 'netns', ns.name]);
+    await lan.ip(`link set ${port} master br0`, `link set ${port} up`);
+    await ns.ip(`addr add ${addr}/24 dev eth0`, `addr add ${addr6}/64 dev eth0 nodad`, 'link set eth0 up');
+  }
+  const big = randomBytes(6 * 1024 * 1024);
+  const www = join(dir, 'www');
+  await mkdir(www, { recursive: true });
+  await writeFile(join(www, 'big.bin'), big);
+  await writeFile(join(www, 'small.txt'), 'hello from the web namespace\n');
+  await startNginx(web, dir, www);
+  const config = join(dir, 'tunnel.conf');
+  const cli = (...args: string[]) => exec(web.argv(process.execPath, CLI, '--config', config, ...args), { env: { ...process.env, UX_TUNNEL_RUN_DIR: join(dir, 'run') } });
+  return {
+    dir, client, web, collector, lan, config, big, cli,
+    async cliOk(...args) {
+      const result = await cli(...args);
+      if (result.code !== 0) throw new Error(`ux-tunnel-transmit ${args.join(' ')} exited ${result.code}:\n${result.stdout}\n${result.stderr}`);
+      return result;
+    },
+    writeConfig: (ports, extra = '') => writeFile(config, `# test\n${COLLECTOR_IP} ${WEB_IP} eth0 ${ports}${extra ? ` ${extra}` : ''}\n`),
+    async collectorTunnel() {
+      // The collector reassembles the tunnel's fragmented outer packets: a burst at the lab's emulated speed can exceed
+      // the default per-source reordering distance (64) and memory of IP reassembly, which then drops whole frames
+      // (IpReasmFails) after the transmit side sent them. A collector needs this tuning; the sender cannot do it.
+      await collector.run('sysctl', '-q', '-w', 'net.ipv4.ipfrag_max_dist=0', 'net.ipv4.ipfrag_high_thresh=67108864');
+      await collector.ip(
+        `l2tp add tunnel tunnel_id ${TUNNEL_ID} peer_tunnel_id ${TUNNEL_ID} encap ip local ${COLLECTOR_IP} remote ${WEB_IP}`,
+        `l2tp add session name l2rx tunnel_id ${TUNNEL_ID} session_id ${TUNNEL_ID} peer_session_id ${TUNNEL_ID}`,
+        'link set dev l2rx addrgenmode none', 'link set dev l2rx mtu 64000 promisc on up',
+      );
+    },
+    async curl(url, ...extra) {
+      const out = join(dir, `curl-${Date.now()}-${Math.random().toString(36).slice(2)}`);
+      await client.run('curl', '-sS', '--fail', '-g', '--max-time', '60', '-o', out, ...extra, url);
+      const { readFile } = await import('node:fs/promises');
+      return readFile(out);
+    },
+    async webSnapshot() {
+      const links = JSON.parse((await web.run('ip', '-j', '-d', 'link', 'show')).stdout) as Array<Record<string, unknown>>;
+      return [
+        JSON.stringify(links.map((l) => ({ ifindex: l.ifindex, ifname: l.ifname, flags: l.flags, mtu: l.mtu, kind: (l.linkinfo as { info_kind?: string } | undefined)?.info_kind, master: l.master }))),
+        (await web.run('ip', '-j', 'addr', 'show')).stdout.replace(/"(valid|preferred)_life_time":\d+,?/g, ''),
+        (await web.run('tc', '-j', 'qdisc', 'show')).stdout.replace(/"refcnt":\d+,?/g, ''),
+        (await web.probe('tc', '-j', 'filter', 'show', 'dev', 'eth0', 'ingress')).stdout,
+        (await web.probe('tc', '-j', 'filter', 'show', 'dev', 'eth0', 'egress')).stdout,
+        (await web.probe('ip', '-j', 'l2tp', 'show', 'tunnel')).stdout,
+      ].join('\n');
+    },
+  };
+}
+
+/** nginx on :80 and :8080 (IPv4 and IPv6) in ns, everything under dir; killed with the namespace. */
+async function startNginx(ns: Netns, dir: string, www: string): Promise<void> {
+  const conf = join(dir, 'nginx.conf');
+  const temp = (name: string) => `${name} ${join(dir, `nginx-${name}`)};`;
+  await writeFile(conf, `user root;
+worker_processes 1;
+pid ${join(dir, 'nginx.pid')};
+error_log ${join(dir, 'nginx-error.log')};
+events { worker_connections 64; }
+http {
+  access_log ${join(dir, 'nginx-access.log')};
+  ${temp('client_body_temp_path')} ${temp('proxy_temp_path')} ${temp('fastcgi_temp_path')} ${temp('uwsgi_temp_path')} ${temp('scgi_temp_path')}
+  server {
+    listen 80; listen [::]:80; listen 8080; listen [::]:8080;
+    root ${www};
+    location = /upload { client_max_body_size 10m; return 200 "uploaded\\n"; }
+  }
+}
+`);
+  const child = spawnStream(ns.argv('nginx', '-c', conf, '-g', 'daemon off;'));
+  let stderr = '';
+  child.stderr!.on('data', (b: Buffer) => (stderr += b.toString()));
+  for (let i = 0; i < 100; i++) {
+    const probe = await ns.probe('curl', '-s', '-o', '/dev/null', '-w', '%{http_code}', 'http://127.0.0.1:80/small.txt');
+    if (probe.stdout === '200') return;
+    if (child.exitCode !== null) break;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`nginx did not start in ${ns.name}: ${stderr}`);
+}
