@@ -15,10 +15,13 @@ const SANDBOXED = ['/usr/bin', '/usr/lib/node_modules', '/etc/systemd/system', '
 const SCRIPT = `
 set -euo pipefail
 scratch=$1 repo=$2
+# overlayfs refuses an upper directory on overlayfs (the lab's root is one): the upper layers live on a tmpfs.
+layers=$(mktemp -d)
+mount -t tmpfs tmpfs "$layers"
 i=0
 for dir in ${SANDBOXED.join(' ')}; do
-  mkdir -p "$dir" "$scratch/u$i" "$scratch/w$i"
-  mount -t overlay overlay -o "lowerdir=$dir,upperdir=$scratch/u$i,workdir=$scratch/w$i" "$dir"
+  mkdir -p "$dir" "$layers/u$i" "$layers/w$i"
+  mount -t overlay overlay -o "lowerdir=$dir,upperdir=$layers/u$i,workdir=$layers/w$i" "$dir"
   i=$((i + 1))
 done
 unset UX_TUNNEL_RUEI_CONF UX_TUNNEL_CONFIG

@@ -7,6 +7,8 @@ import { runKeepalive } from './keepalive.js';
 import { runRestart, runStart, runStop } from './start.js';
 import { runStatus } from './status.js';
 import { runTunnelCheck } from './tunnel-check.js';
+import { FIREWALL_VALUE_FLAGS, runFirewall } from '../firewall.js';
+import { runInstall, runUninstall } from '../install.js';
 
 const USAGE = `usage: ux-tunnel-transmit [--config FILE] [--dry-run] [--json] COMMAND
 
@@ -15,16 +17,18 @@ commands:
   keepalive [--interval SECONDS]      send the keepalive through the tunnel (what the systemd unit runs)
   diag traffic servers [--interface IF] [--time S] [--max-packets N] [--read FILE]
   diag tunnel check
+  firewall open | firewall close | firewall status [--zone ZONE]
+  install | uninstall [--purge]
 
   --config FILE   tunnel.conf to use (default: $UX_TUNNEL_CONFIG, else $RUEI_HOME/tunnel/transmit/conf/tunnel.conf)
-  --dry-run       start, stop, restart: print the exact ip/tc commands, change nothing
+  --dry-run       start, stop, restart, firewall, install: print the exact ip/tc commands, change nothing
   --json          status, diag tunnel check, diag traffic servers: machine-readable output
 `;
 
-const VALUE_FLAGS = [...new Set(['config', 'interval', 'count', ...TRAFFIC_VALUE_FLAGS])];
+const VALUE_FLAGS = [...new Set(['config', 'interval', 'count', ...TRAFFIC_VALUE_FLAGS, ...FIREWALL_VALUE_FLAGS])];
 
 await runMain('ux-tunnel-transmit', async () => {
-  const args = parseArgs(process.argv.slice(2), VALUE_FLAGS, ['dry-run', 'json']);
+  const args = parseArgs(process.argv.slice(2), VALUE_FLAGS, ['dry-run', 'json', 'purge']);
   if (args.flags.has('help') || args.words.length === 0) {
     process.stdout.write(USAGE);
     return args.words.length === 0 && !args.flags.has('help') ? 2 : 0;
@@ -46,6 +50,14 @@ await runMain('ux-tunnel-transmit', async () => {
       return runTunnelCheck(args);
     case 'diag traffic servers':
       return runTrafficServers(args, () => loadConfig(transmitConfigPath(args)).mirrorIf);
+    case 'firewall open':
+    case 'firewall close':
+    case 'firewall status':
+      return runFirewall(args, 'transmit');
+    case 'install':
+      return runInstall(args, 'transmit');
+    case 'uninstall':
+      return runUninstall(args, 'transmit');
   }
   throw new UsageError(`unknown command "${command}"`);
 });
