@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { requireL2tp } from '../test/kernel/lib/netns.js';
 import { createDeployment, mustSucceed, type Deployment } from '../test/kernel/lib/deployment.js';
-import { startCountedCapture } from '../test/kernel/lib/counted-capture.js';
+import { startCapture } from '../test/kernel/lib/capture.js';
 import { compareStreams, fetchKeepAlive, loadWithAb } from '../test/kernel/lib/traffic.js';
 
 const cleanups: Array<() => unknown> = [];
@@ -47,8 +47,8 @@ async function main(): Promise<number> {
   }
 
   banner('traffic: keep-alive HTTP from both clients to every web server, and ab load; ruei-mtun is captured');
-  const mtun = await startCountedCapture(d.collector, 'ruei-mtun', join(dir, 'mtun.pcap'), ['tcp', 'port', '80']);
-  const wires = await Promise.all(d.clients.map((c, i) => startCountedCapture(c, 'eth0', join(dir, `client${i + 1}.pcap`), ['tcp', 'port', '80'])));
+  const mtun = await startCapture(d.collector, 'ruei-mtun', join(dir, 'mtun.pcap'), ['tcp', 'port', '80']);
+  const wires = await Promise.all(d.clients.map((c, i) => startCapture(c, 'eth0', join(dir, `client${i + 1}.pcap`), ['tcp', 'port', '80'])));
   const detect = d.receive('diag', 'monitor', 'detect', '--time', '8');
   const started = Date.now();
   let bodies = 0;

@@ -1,7 +1,7 @@
 // tunnel.conf (transmit side): exactly one line "receiving-ip transmit-ip mirror-if port-list [tunnel-id]", with line numbers.
 import { ConfigError, ConfigErrors, type Location } from './errors.js';
 import { nonAsciiCharacter, splitConfigLines } from './lines.js';
-import { formatIPv4, parseIPv4, parseTunnelId } from './values.js';
+import { checkAddress, parseIPv4, parseTunnelId, withCharacterHint } from './values.js';
 
 /** One mirrored service: `in` = clients connect to local port N (iN), `out` = this host connects to remote port N (oN). */
 export interface PortSpec {
@@ -128,25 +128,6 @@ function interfaceNameProblem(name: string): string | null {
   if (name.length > 15 || /[/:]/.test(name) || name === '.' || name === '..') return `"${name}" is not a valid interface name (at most 15 characters, no "/" or ":"; see ip link show)`;
   if (name.startsWith('ruei-')) return `"${name}" is one of the interfaces ux-tunnel-transmit creates: name the NIC that carries the web traffic (see ip link show)`;
   return null;
-}
-
-function checkAddress(text: string, field: string, fail: (field: string, reason: string) => void): string | null {
-  const value = parseIPv4(text);
-  if (value === null) {
-    fail(field, withCharacterHint(text, `"${text}" is not an IPv4 address (dotted quad such as 10.10.10.10)`));
-    return null;
-  }
-  const first = value >>> 24;
-  if (value === 0 || value === 0xffffffff || first === 0 || first === 127 || first >= 224) {
-    fail(field, `${text} cannot be a tunnel end (unspecified, loopback, multicast or broadcast address)`);
-    return null;
-  }
-  return formatIPv4(value);
-}
-
-function withCharacterHint(text: string, reason: string): string {
-  const odd = nonAsciiCharacter(text);
-  return odd ? `${reason}; it contains the look-alike character ${odd}: retype it` : reason;
 }
 
 /**

@@ -1,7 +1,7 @@
 // tunnels.conf (receive side): one tunnel per line, "receiving-side-ip transmit-side-ip - tunnel-id", with line numbers.
 import { ConfigError, ConfigErrors, type ConfigWarning, type Location } from './errors.js';
-import { splitConfigLines, nonAsciiCharacter } from './lines.js';
-import { describeTunnelId, formatIPv4, parseIPv4, parseTunnelId } from './values.js';
+import { splitConfigLines } from './lines.js';
+import { checkAddress, describeTunnelId, parseIPv4, parseTunnelId, withCharacterHint } from './values.js';
 
 export interface ReceiveTunnel {
   /** The line of tunnels.conf this tunnel comes from. */
@@ -61,25 +61,6 @@ export function parseTunnelsConf(file: string, text: string): TunnelsConf {
   }
   if (errors.length > 0) throw new ConfigErrors(errors.sort((a, b) => a.location.line - b.location.line));
   return { tunnels, warnings };
-}
-
-function checkAddress(text: string, field: string, fail: (field: string, reason: string) => void): string | null {
-  const value = parseIPv4(text);
-  if (value === null) {
-    fail(field, withCharacterHint(text, `"${text}" is not an IPv4 address (dotted quad such as 10.10.10.10)`));
-    return null;
-  }
-  const first = value >>> 24;
-  if (value === 0 || value === 0xffffffff || first === 0 || first === 127 || (first >= 224)) {
-    fail(field, `${text} cannot be a tunnel end (unspecified, loopback, multicast or broadcast address)`);
-    return null;
-  }
-  return formatIPv4(value);
-}
-
-function withCharacterHint(text: string, reason: string): string {
-  const odd = nonAsciiCharacter(text);
-  return odd ? `${reason}; it contains the look-alike character ${odd}: retype it` : reason;
 }
 
 function duplicateErrors(file: string, tunnels: readonly ReceiveTunnel[]): ConfigError[] {

@@ -1,4 +1,5 @@
 // Field parsers shared by tunnel.conf and tunnels.conf: IPv4 addresses and tunnel IDs.
+import { nonAsciiCharacter } from './lines.js';
 
 /** Parses dotted-quad IPv4 ("10.10.10.11") into its 32-bit value; null when it is not one (no leading zeros). */
 export function parseIPv4(text: string): number | null {
@@ -40,4 +41,27 @@ export function parseTunnelId(text: string): number | string {
 /** "10.10.10.11(168430091)": how the vendor tooling shows a tunnel ID. */
 export function describeTunnelId(id: number): string {
   return `${formatIPv4(id)}(${id})`;
+}
+
+/**
+ * A tunnel end address: a dotted quad that is not unspecified, loopback, multicast or broadcast. Reports through
+ * `fail` (with a hint when a look-alike character is the cause) and returns null when it is not one.
+ */
+export function checkAddress(text: string, field: string, fail: (field: string, reason: string) => void): string | null {
+  const value = parseIPv4(text);
+  if (value === null) {
+    fail(field, withCharacterHint(text, `"${text}" is not an IPv4 address (dotted quad such as 10.10.10.10)`));
+    return null;
+  }
+  const first = value >>> 24;
+  if (value === 0 || value === 0xffffffff || first === 0 || first === 127 || first >= 224) {
+    fail(field, `${text} cannot be a tunnel end (unspecified, loopback, multicast or broadcast address)`);
+    return null;
+  }
+  return formatIPv4(value);
+}
+
+export function withCharacterHint(text: string, reason: string): string {
+  const odd = nonAsciiCharacter(text);
+  return odd ? `${reason}; it contains the look-alike character ${odd}: retype it` : reason;
 }

@@ -8,14 +8,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { requireL2tp } from './lib/netns.js';
 import { createDeployment, mustSucceed, type Deployment } from './lib/deployment.js';
-import { startCountedCapture, type CountedCapture } from './lib/counted-capture.js';
+import { startCapture, type Capture } from './lib/capture.js';
 import { compareStreams, fetchKeepAlive, loadWithAb } from './lib/traffic.js';
 
 const PAGES = ['/index.html', '/medium.bin', '/big.bin', '/index.html'];
 
-async function captureAll(d: Deployment, label: string): Promise<{ stop(): Promise<{ clients: Awaited<ReturnType<CountedCapture['stop']>>[]; mtun: Awaited<ReturnType<CountedCapture['stop']>> }> }> {
-  const mtun = await startCountedCapture(d.collector, 'ruei-mtun', join(d.dir, `${label}-mtun.pcap`), ['tcp', 'port', '80']);
-  const clients = await Promise.all(d.clients.map((c, i) => startCountedCapture(c, 'eth0', join(d.dir, `${label}-client${i + 1}.pcap`), ['tcp', 'port', '80'])));
+async function captureAll(d: Deployment, label: string): Promise<{ stop(): Promise<{ clients: Awaited<ReturnType<Capture['stop']>>[]; mtun: Awaited<ReturnType<Capture['stop']>> }> }> {
+  const mtun = await startCapture(d.collector, 'ruei-mtun', join(d.dir, `${label}-mtun.pcap`), ['tcp', 'port', '80']);
+  const clients = await Promise.all(d.clients.map((c, i) => startCapture(c, 'eth0', join(d.dir, `${label}-client${i + 1}.pcap`), ['tcp', 'port', '80'])));
   return {
     async stop() {
       const clientFiles = [];
@@ -50,10 +50,10 @@ test('every request and response of every connection reaches ruei-mtun byte-iden
   }));
   await Promise.all([loadWithAb(d.clients[0]!, d.webs[1]!, '/index.html', 200, 4), loadWithAb(d.clients[1]!, d.webs[2]!, '/medium.bin', 40, 2)]);
   const first = await phase1.stop();
-  const afterPhase1 = await d.reassembly();
+  const afterPhase1 = { collector: await d.reassembly(), router: await d.reassembly(d.router) };
   assert.ok(first.clients.every((c) => c.droppedByKernel === 0) && first.mtun.droppedByKernel === 0, 'no capture dropped packets (else the comparison means nothing)');
   const one = compareStreams(first.clients.map((c) => c.packets), first.mtun.packets, 80);
-  assert.deepEqual(one.problems, [], `every half-connection of the clients is on ruei-mtun, identical (collector reassembly: ${JSON.stringify(afterPhase1)})`);
+  assert.deepEqual(one.problems, [], `every half-connection of the clients is on ruei-mtun, identical (reassembly: ${JSON.stringify(afterPhase1)})`);
   assert.ok(one.connections >= 2 * 3 + 4 + 2, `${one.connections} connections compared`);
   assert.equal(one.collectorBytes, one.clientBytes, 'the totals match what the clients saw');
   assert.ok(one.clientBytes > bodies.reduce((a, b) => a + b, 0), 'the streams hold at least the bodies the clients received');
@@ -80,9 +80,9 @@ test('every request and response of every connection reaches ruei-mtun byte-iden
   mustSucceed(await d.receive('reload'), 'ux-tunnel-receive reload');
   await steady;
   const second = await phase2.stop();
-  const afterPhase2 = await d.reassembly();
+  const afterPhase2 = { collector: await d.reassembly(), router: await d.reassembly(d.router) };
   const two = compareStreams(second.clients.map((c) => c.packets), second.mtun.packets, 80, [d.webs[0]!.ip, d.webs[1]!.ip]);
-  assert.deepEqual(two.problems, [], `web1 and web2 lost nothing during the restart and the reload (collector reassembly before ${JSON.stringify(afterPhase1)}, after ${JSON.stringify(afterPhase2)})`);
+  assert.deepEqual(two.problems, [], `web1 and web2 lost nothing during the restart and the reload (reassembly before ${JSON.stringify(afterPhase1)}, after ${JSON.stringify(afterPhase2)})`);
   assert.ok(two.connections >= 2 * 2 * 3, `${two.connections} connections compared in phase 2`);
 
   const status = JSON.parse(mustSucceed(await d.receive('status', '--json'), 'status').stdout) as { tunnels?: unknown[] };

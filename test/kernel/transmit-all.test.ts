@@ -9,7 +9,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { requireL2tp } from './lib/netns.js';
-import { startCountedCapture } from './lib/counted-capture.js';
+import { startCapture } from './lib/capture.js';
 import { createTransmitLab, TUNNEL_ID, WEB_IP } from './lib/transmit-lab.js';
 import { decodeKeepalive } from '../../src/keepalive/frame.js';
 
@@ -28,7 +28,7 @@ test('all: the tunnel carries the traffic once (no loop), HTTP is unaffected, th
   const filters = (await web.run('tc', 'filter', 'show', 'dev', 'eth0', 'egress')).stdout;
   assert.match(filters, /pref 46100 flower .*\n(.*\n)*\s+ip_proto 73\n\s+dst_ip 10\.0\.0\.3/, `the loop guard is in place:\n${filters}`);
 
-  const atCollector = await startCountedCapture(collector, 'l2rx', join(dir, 'collector.pcap'));
+  const atCollector = await startCapture(collector, 'l2rx', join(dir, 'collector.pcap'));
   const nic0 = await web.linkStats('eth0');
   const tun0 = await web.linkStats('ruei-tun1');
   for (let i = 0; i < 2; i++) assert.ok((await lab.curl(`http://${WEB_IP}/big.bin`)).equals(lab.big), 'HTTP unaffected under "all"');

@@ -10,7 +10,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { requireL2tp } from './lib/netns.js';
-import { startCountedCapture } from './lib/counted-capture.js';
+import { startCapture } from './lib/capture.js';
 import { CLIENT_IP, createTransmitLab, WEB_IP, WEB_IP6 } from './lib/transmit-lab.js';
 import { parseTcp, tcpStreams } from './lib/tcp-streams.js';
 
@@ -49,8 +49,8 @@ test('i80: every port-80 connection reaches the collector byte-identical in both
   assert.equal(links.find((l) => l.ifname === 'ruei-tun1')!.master, 'ruei-br1');
 
   const l2rxBefore = await collector.linkStats('l2rx');
-  const atClient = await startCountedCapture(client, 'eth0', join(dir, 'client.pcap'), ['tcp']);
-  const atCollector = await startCountedCapture(collector, 'l2rx', join(dir, 'collector.pcap'));
+  const atClient = await startCapture(client, 'eth0', join(dir, 'client.pcap'), ['tcp']);
+  const atCollector = await startCapture(collector, 'l2rx', join(dir, 'collector.pcap'));
   const bigBody = await lab.curl(`http://${WEB_IP}/big.bin`);
   assert.ok(bigBody.equals(lab.big), 'curl got the big file intact');
   await lab.curl(`http://${WEB_IP}/small.txt`);

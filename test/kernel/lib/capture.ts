@@ -1,20 +1,23 @@
-// tcpdump captures inside a test namespace: started and confirmed listening before traffic flows, read back as pcap.
+// tcpdump captures inside a test namespace: started and confirmed listening before traffic flows, read back as pcap,
+// with tcpdump's own loss count ("N packets dropped by kernel"), so a byte comparison that fails can be told apart
+// from a capture that could not keep up (the emulated lab CPU is slow).
 import { readFile } from 'node:fs/promises';
 import { spawnStream } from '../../../src/kernel/exec.js';
 import { readPcap, type PcapFile } from '../../../src/diag/pcap-file.js';
 import type { Netns } from './netns.js';
 
 export interface Capture {
-  /** Stops tcpdump (SIGINT, so it flushes) and returns the packets it wrote. */
-  stop(): Promise<PcapFile>;
+  /** Stops tcpdump (SIGINT, so it flushes) and returns the packets it wrote and what it dropped (-1: unknown). */
+  stop(): Promise<PcapFile & { droppedByKernel: number }>;
 }
 
 /**
  * Starts `tcpdump -i dev -w file filter` in ns and resolves once tcpdump says it is listening, so no frame sent
- * afterwards is missed. -s 0 keeps whole frames (jumbo and 64000-byte ones too); -B raises the buffer for bursts.
+ * afterwards is missed. -s 0 keeps whole frames (jumbo and 64000-byte ones too); -B 64 MB absorbs bursts;
+ * --immediate-mode hands each packet over at once; -Z root lets it write into the test's private directory.
  */
 export async function startCapture(ns: Netns, dev: string, file: string, filter: string[] = []): Promise<Capture> {
-  const child = spawnStream(ns.argv('tcpdump', '-Z', 'root', '-i', dev, '-n', '-s', '0', '-B', '16384', '-U', '--immediate-mode', '-w', file, ...filter));
+  const child = spawnStream(ns.argv('tcpdump', '-Z', 'root', '-i', dev, '-n', '-s', '0', '-B', '65536', '--immediate-mode', '-U', '-w', file, ...filter));
   let stderr = '';
   await new Promise<void>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`tcpdump on ${ns.name}/${dev} did not start within 20s: ${stderr}`)), 20_000);
@@ -33,11 +36,12 @@ export async function startCapture(ns: Netns, dev: string, file: string, filter:
   return {
     async stop() {
       // SIGINT ends tcpdump's loop without draining its socket: give frames already on the wire time to be read.
-      await new Promise((resolve) => setTimeout(resolve, 300));
+      await new Promise((resolve) => setTimeout(resolve, 500));
       const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
       child.kill('SIGINT');
       await exited;
-      return readPcap(await readFile(file));
+      const dropped = /(\d+) packets? dropped by kernel/.exec(stderr);
+      return { ...readPcap(await readFile(file)), droppedByKernel: dropped ? Number(dropped[1]) : -1 };
     },
   };
 }

@@ -52,8 +52,8 @@ export interface Deployment {
   startKeepalive(web: Web, intervalSeconds: number): ChildProcess;
   /** The tunnels.conf line for a web server. */
   tunnelsLine(web: Web): string;
-  /** The collector's IP reassembly counters (ReasmFails, ReasmTimeout, ReasmOKs) from /proc/net/snmp. */
-  reassembly(): Promise<Record<string, number>>;
+  /** IP reassembly counters (ReasmFails, ReasmTimeout, ReasmOKs) from /proc/net/snmp of ns (default: the collector). */
+  reassembly(ns?: Netns): Promise<Record<string, number>>;
 }
 
 /** Builds the namespaces, addresses, routes, NAT, nginx and both config files; starts nothing of ux-tunnel. */
@@ -107,11 +107,12 @@ export async function createDeployment(t: Cleanup, dir: string): Promise<Deploym
     webs.push({ name: `web${n}`, ns, ip, seenAs: behindNat ? ROUTER_LAN_IP : ip, tunnelId: parseIPv4(ip)!, behindNat, config, runDir: join(webDir, 'run'), files });
   }
   await router.run('sysctl', '-qw', 'net.ipv4.ip_forward=1');
-  // The collector reassembles every tunnel's fragmented outer packets (64000-byte frames over a 1500-byte underlay).
-  // With the kernel's defaults (4 MB of reassembly memory, ipfrag_max_dist 64) it drops fragments under bursts; these
-  // are the settings the README recommends for a collector. UXT_DEFAULT_REASSEMBLY=1 keeps the defaults.
+  // The collector reassembles every tunnel's fragmented outer packets (64000-byte frames over a 1500-byte underlay),
+  // and so does the NAT router (conntrack defragments before NAT). With the kernel's defaults (4 MB of reassembly
+  // memory, ipfrag_max_dist 64) both drop fragments under bursts; these are the settings the README recommends.
+  // UXT_DEFAULT_REASSEMBLY=1 keeps the defaults.
   if (!process.env.UXT_DEFAULT_REASSEMBLY) {
-    await collector.run('sysctl', '-qw', 'net.ipv4.ipfrag_max_dist=0', 'net.ipv4.ipfrag_high_thresh=67108864');
+    for (const ns of [collector, router]) await ns.run('sysctl', '-qw', 'net.ipv4.ipfrag_max_dist=0', 'net.ipv4.ipfrag_high_thresh=67108864');
   }
   await router.run('nft', 'add table ip nat; add chain ip nat postrouting { type nat hook postrouting priority 100; }; add rule ip nat postrouting ip saddr 10.2.0.0/24 oifname "eth0" masquerade');
 
@@ -123,8 +124,8 @@ export async function createDeployment(t: Cleanup, dir: string): Promise<Deploym
     dir, lan, router, collector, clients, webs, tunnelsConf, tunnelsLine,
     receive: (...args) => exec(collector.argv(process.execPath, join(BIN, 'ux-tunnel-receive'), '--config', tunnelsConf, ...args), { env: envFor() }),
     transmit: (web, ...args) => exec(web.ns.argv(process.execPath, join(BIN, 'ux-tunnel-transmit'), '--config', web.config, ...args), { env: envFor(web) }),
-    async reassembly() {
-      const lines = (await collector.run('cat', '/proc/net/snmp')).stdout.split('\n').filter((l) => l.startsWith('Ip:'));
+    async reassembly(ns = collector) {
+      const lines = (await ns.run('cat', '/proc/net/snmp')).stdout.split('\n').filter((l) => l.startsWith('Ip:'));
       const names = lines[0]!.split(/\s+/);
       const values = lines[1]!.split(/\s+/);
       return Object.fromEntries(names.map((n, i) => [n, Number(values[i])]).filter(([n]) => String(n).startsWith('Reasm')));

@@ -16,7 +16,8 @@ import { randomBytes } from 'node:crypto';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { createNetns, type Netns } from './netns.js';
-import { exec, execOrThrow, spawnStream, type ExecResult } from '../../../src/kernel/exec.js';
+import { startNginx } from './nginx.js';
+import { exec, execOrThrow, type ExecResult } from '../../../src/kernel/exec.js';
 import { parseIPv4 } from '../../../src/config/values.js';
 
 export const CLIENT_IP = '10.0.0.1';
@@ -103,35 +104,4 @@ export async function createTransmitLab(t: TestContext, dir: string): Promise<Tr
       ].join('\n');
     },
   };
-}
-
-/** nginx on :80 and :8080 (IPv4 and IPv6) in ns, everything under dir; killed with the namespace. */
-async function startNginx(ns: Netns, dir: string, www: string): Promise<void> {
-  const conf = join(dir, 'nginx.conf');
-  const temp = (name: string) => `${name} ${join(dir, `nginx-${name}`)};`;
-  await writeFile(conf, `user root;
-worker_processes 1;
-pid ${join(dir, 'nginx.pid')};
-error_log ${join(dir, 'nginx-error.log')};
-events { worker_connections 64; }
-http {
-  access_log ${join(dir, 'nginx-access.log')};
-  ${temp('client_body_temp_path')} ${temp('proxy_temp_path')} ${temp('fastcgi_temp_path')} ${temp('uwsgi_temp_path')} ${temp('scgi_temp_path')}
-  server {
-    listen 80; listen [::]:80; listen 8080; listen [::]:8080;
-    root ${www};
-    location = /upload { client_max_body_size 10m; return 200 "uploaded\\n"; }
-  }
-}
-`);
-  const child = spawnStream(ns.argv('nginx', '-c', conf, '-g', 'daemon off;'));
-  let stderr = '';
-  child.stderr!.on('data', (b: Buffer) => (stderr += b.toString()));
-  for (let i = 0; i < 100; i++) {
-    const probe = await ns.probe('curl', '-s', '-o', '/dev/null', '-w', '%{http_code}', 'http://127.0.0.1:80/small.txt');
-    if (probe.stdout === '200') return;
-    if (child.exitCode !== null) break;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`nginx did not start in ${ns.name}: ${stderr}`);
 }
