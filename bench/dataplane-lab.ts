@@ -1,0 +1,211 @@
+// Runs in the kernel lab (as root): iperf3 client -> web with no mirror, the iperf port mirrored, and `all`; counts what reaches ruei-mtun.
+//
+//   node dist/bench/dataplane-lab.js OUT.json [--repeat N] [--seconds S] [--loads 50M,100M,200M,400M,0]
+//                                    [--modes none,port,all] [--collector-sysctl KEY=VALUE,...]
+//
+//   ns client 10.0.0.1 --+                       +-- ns web 10.0.0.2 (iperf3 -s, ux-tunnel-transmit, mirror on eth0)
+//                        +-- ns lan: br0 --------+      ruei-br1 -- ruei-tun1 ==L2TPv3/IP, MTU 1500 underlay==+
+//   ns collector 10.0.0.3 --------+                                                                            |
+//      ux-tunnel-receive: ruei-mtun-00000 --> ruei-mtun   <------------------------------------------------------+
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { exec, execOrThrow, spawnStream } from '../src/kernel/exec.js';
+import { ROOT } from './lib/measure.js';
+
+const out = process.argv[2];
+if (!out) throw new Error('usage: dataplane-lab.js OUT.json [--repeat N] [--seconds S] [--loads 50M,...,0]');
+const flag = (name: string, fallback: string) => {
+  const i = process.argv.indexOf(`--${name}`);
+  return i > 0 ? process.argv[i + 1]! : fallback;
+};
+const repeat = Number(flag('repeat', '3'));
+const seconds = Number(flag('seconds', '4'));
+const loads = flag('loads', '50M,100M,200M,400M,0').split(',');
+// Settings to try on the collector (per-namespace sysctls), e.g. --collector-sysctl net.ipv4.ipfrag_high_thresh=67108864
+const collectorSysctls = flag('collector-sysctl', '').split(',').filter(Boolean);
+const modes = flag('modes', 'none,port,all').split(',');
+const REASM = ['IpReasmReqds', 'IpReasmOKs', 'IpReasmFails', 'IpReasmTimeout'];
+const work = resolve(out, '..');
+const tag = `uxb${process.pid % 100000}`;
+const NS = { lan: `${tag}-lan`, client: `${tag}-client`, web: `${tag}-web`, collector: `${tag}-coll` };
+const IP = { client: '10.0.0.1', web: '10.0.0.2', collector: '10.0.0.3' };
+const PORT = 5201;
+// Ethernet 14 + IPv4 20 + TCP 20 + timestamps 12: every segment of a Linux iperf3 stream carries the timestamp option.
+const HEADERS = 66;
+
+const inNs = (ns: string, ...argv: string[]) => ['ip', 'netns', 'exec', ns, ...argv];
+const env = { ...process.env, UX_TUNNEL_RUN_DIR: join(work, 'run') };
+const transmit = (...args: string[]) => execOrThrow(inNs(NS.web, process.execPath, resolve(ROOT, 'bin', 'ux-tunnel-transmit'), '--config', join(work, 'tunnel.conf'), ...args), { env });
+const receive = (...args: string[]) => execOrThrow(inNs(NS.collector, process.execPath, resolve(ROOT, 'bin', 'ux-tunnel-receive'), '--config', join(work, 'tunnels.conf'), ...args), { env });
+
+async function link(ns: string, dev: string): Promise<{ rxPackets: number; rxBytes: number; txPackets: number; txBytes: number; rxDropped: number; txDropped: number }> {
+  const l = (JSON.parse((await execOrThrow(inNs(ns, 'ip', '-j', '-s', 'link', 'show', 'dev', dev))).stdout) as Array<{ stats64: Record<'rx' | 'tx', { packets: number; bytes: number; dropped: number }> }>)[0]!;
+  return { rxPackets: l.stats64.rx.packets, rxBytes: l.stats64.rx.bytes, txPackets: l.stats64.tx.packets, txBytes: l.stats64.tx.bytes, rxDropped: l.stats64.rx.dropped, txDropped: l.stats64.tx.dropped };
+}
+
+/** Sum of the second column of /proc/net/softnet_stat (packets dropped because a CPU's backlog was full). */
+function softnetDrops(): number {
+  return readFileSync('/proc/net/softnet_stat', 'utf8').trim().split('\n').reduce((sum, line) => sum + parseInt(line.trim().split(/\s+/)[1]!, 16), 0);
+}
+
+/** rx/tx dropped counters of every interface and qdisc drops, keyed "ns:dev:rx|tx|qdisc-KIND". */
+async function dropCounters(): Promise<Map<string, number>> {
+  const found = new Map<string, number>();
+  for (const [label, ns] of [['web', NS.web], ['collector', NS.collector], ['lan', NS.lan]] as const) {
+    const links = JSON.parse((await execOrThrow(inNs(ns, 'ip', '-j', '-s', 'link', 'show'))).stdout) as Array<{ ifname: string; stats64?: Record<'rx' | 'tx', { dropped: number }> }>;
+    for (const l of links) {
+      found.set(`${label}:${l.ifname}:rx`, l.stats64?.rx.dropped ?? 0);
+      found.set(`${label}:${l.ifname}:tx`, l.stats64?.tx.dropped ?? 0);
+    }
+    const qdiscs = JSON.parse((await execOrThrow(inNs(ns, 'tc', '-s', '-j', 'qdisc', 'show'))).stdout || '[]') as Array<{ kind: string; dev: string; drops?: number }>;
+    for (const q of qdiscs) found.set(`${label}:${q.dev}:qdisc-${q.kind}`, (found.get(`${label}:${q.dev}:qdisc-${q.kind}`) ?? 0) + (q.drops ?? 0));
+    if (label !== 'web') continue;
+    // The mirror's own tc actions count what they could not deliver (mirred into a device that refused the copy).
+    for (const hook of ['ingress', 'egress']) {
+      const filters = JSON.parse((await exec(inNs(ns, 'tc', '-s', '-j', 'filter', 'show', 'dev', 'eth0', hook))).stdout || '[]') as Array<{ pref: number; options?: { actions?: Array<{ kind?: string; stats?: { drops?: number; overlimits?: number } }> } }>;
+      for (const f of filters) for (const a of f.options?.actions ?? []) {
+        found.set(`web:eth0:${hook}:pref${f.pref}:${a.kind}-drops`, (a.stats?.drops ?? 0) + (a.stats?.overlimits ?? 0));
+      }
+    }
+  }
+  return found;
+}
+
+/** The counters that grew, as "ns:dev:dir=N" (where frames were dropped during a run). */
+function grown(before: Map<string, number>, after: Map<string, number>): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const [key, value] of after) if (value > (before.get(key) ?? 0)) out[key] = value - (before.get(key) ?? 0);
+  return out;
+}
+
+/** Every Ip* / IpExt* counter of web and collector, keyed "ns:Counter". */
+async function ipCounters(): Promise<Map<string, number>> {
+  const found = new Map<string, number>();
+  for (const [label, ns] of [['web', NS.web], ['collector', NS.collector]] as const) {
+    const all = (JSON.parse((await execOrThrow(inNs(ns, 'nstat', '-a', '-z', '-j'))).stdout) as { kernel: Record<string, number> }).kernel;
+    for (const [k, v] of Object.entries(all)) if (/^Ip(Ext)?[A-Z]/.test(k) && !/Octets|Pkts$/.test(k)) found.set(`${label}:${k}`, v);
+  }
+  return found;
+}
+
+async function nstat(ns: string, names: string[]): Promise<Record<string, number>> {
+  const { stdout } = await execOrThrow(inNs(ns, 'nstat', '-a', '-z', '-j'));
+  const all = (JSON.parse(stdout) as { kernel: Record<string, number> }).kernel;
+  return Object.fromEntries(names.map((n) => [n, all[n] ?? 0]));
+}
+
+async function topology(): Promise<void> {
+  for (const ns of Object.values(NS)) {
+    await execOrThrow(['ip', 'netns', 'add', ns]);
+    await execOrThrow(['ip', '-n', ns, 'link', 'set', 'lo', 'up']);
+  }
+  await execOrThrow(['ip', '-n', NS.lan, '-batch', '-'], { input: 'link add br0 type bridge\nlink set br0 up\n' });
+  for (const [name, ns, addr] of [['pc', NS.client, IP.client], ['pw', NS.web, IP.web], ['pk', NS.collector, IP.collector]] as const) {
+    await execOrThrow(['ip', 'link', 'add', name, 'netns', NS.lan, 'type', 'veth', 'peer', 'name', 'eth0', 'netns', ns]);
+    await execOrThrow(['ip', '-n', NS.lan, '-batch', '-'], { input: `link set ${name} master br0\nlink set ${name} up\n` });
+    await execOrThrow(['ip', '-n', ns, '-batch', '-'], { input: `addr add ${addr}/24 dev eth0\nlink set eth0 up\n` });
+  }
+}
+
+interface Sample {
+  mode: string;
+  load: string;
+  round: number;
+  /** Receiver's goodput, bits/s. */
+  bps: number;
+  sentBytes: number;
+  /** Payload bytes the iperf3 server received: every one of them crossed web's eth0, where the mirror copies. */
+  receivedBytes: number;
+  retransmits: number;
+  /** TCP payload bytes that reached ruei-mtun (frames' bytes minus 66 header bytes each). */
+  mirroredPayload: number | null;
+  mirroredFrames: number | null;
+  /** IP protocol 115 packets (fragments counted one by one) that reached the collector's eth0. */
+  outerPackets: number | null;
+  softnetDrops: number;
+  reasmFails: number | null;
+  /** Deltas of the collector's IP reassembly counters. */
+  reasm: Record<string, number> | null;
+  /** Interface drop counters that grew during the run. */
+  drops: Record<string, number>;
+  /** IP-layer counters (Ip*, IpExt*) of web and collector that grew during the run. */
+  ipCounters: Record<string, number>;
+}
+
+async function iperf(load: string): Promise<{ bps: number; sentBytes: number; receivedBytes: number; retransmits: number }> {
+  const argv = inNs(NS.client, 'iperf3', '-c', IP.web, '-p', String(PORT), '-t', String(seconds), '-J', ...(load === '0' ? [] : ['-b', load]));
+  const { stdout } = await execOrThrow(argv);
+  const j = JSON.parse(stdout) as { end: { sum_sent: { bytes: number; retransmits?: number }; sum_received: { bytes: number; bits_per_second: number } } };
+  // The sender's count includes what was still in its socket buffer when the test ended: never on the wire.
+  return { bps: j.end.sum_received.bits_per_second, sentBytes: j.end.sum_sent.bytes, receivedBytes: j.end.sum_received.bytes, retransmits: j.end.sum_sent.retransmits ?? 0 };
+}
+
+async function measureRun(mode: string, load: string, round: number): Promise<Sample> {
+  const mirrored = mode !== 'none';
+  const before = mirrored ? { mtun: await link(NS.collector, 'ruei-mtun'), eth: await link(NS.collector, 'eth0'), nstat: await nstat(NS.collector, REASM) } : null;
+  const drops0 = softnetDrops();
+  const ip0 = await ipCounters();
+  const counters0 = await dropCounters();
+  const result = await iperf(load);
+  // The mirror trails production by the tunnel's queues: let them drain before reading the counters.
+  await new Promise((r) => setTimeout(r, 1000));
+  const drops = softnetDrops() - drops0;
+  const dropped = grown(counters0, await dropCounters());
+  const ipGrown = grown(ip0, await ipCounters());
+  if (!before) return { mode, load, round, ...result, mirroredPayload: null, mirroredFrames: null, outerPackets: null, softnetDrops: drops, reasmFails: null, reasm: null, drops: dropped, ipCounters: ipGrown };
+  const mtun = await link(NS.collector, 'ruei-mtun');
+  const eth = await link(NS.collector, 'eth0');
+  const reasm = await nstat(NS.collector, REASM);
+  const frames = mtun.txPackets - before.mtun.txPackets;
+  return {
+    mode, load, round, ...result,
+    mirroredPayload: mtun.txBytes - before.mtun.txBytes - HEADERS * frames,
+    mirroredFrames: frames,
+    outerPackets: eth.rxPackets - before.eth.rxPackets,
+    softnetDrops: drops,
+    reasmFails: reasm.IpReasmFails! - before.nstat.IpReasmFails!,
+    reasm: Object.fromEntries(REASM.map((k) => [k, reasm[k]! - before.nstat[k]!])),
+    drops: dropped,
+    ipCounters: ipGrown,
+  };
+}
+
+async function main(): Promise<void> {
+  mkdirSync(join(work, 'run'), { recursive: true });
+  const samples: Sample[] = [];
+  try {
+    await topology();
+    for (const setting of collectorSysctls) await execOrThrow(inNs(NS.collector, 'sysctl', '-w', setting));
+    const server = spawnStream(inNs(NS.web, 'iperf3', '-s', '-p', String(PORT)));
+    server.stdout!.resume();
+    await new Promise((r) => setTimeout(r, 1500));
+    writeFileSync(join(work, 'tunnels.conf'), `${IP.collector} ${IP.web} - -\n`);
+    await receive('start');
+    for (let round = 0; round < repeat; round++) {
+      for (const mode of modes) {
+        if (mode !== 'none') {
+          writeFileSync(join(work, 'tunnel.conf'), `${IP.collector} ${IP.web} eth0 ${mode === 'port' ? `i${PORT}` : 'all'}\n`);
+          await transmit('start');
+        }
+        for (const load of loads) {
+          const s = await measureRun(mode, load, round);
+          samples.push(s);
+          const pct = s.mirroredPayload === null ? '' : `, mirror ${(100 * s.mirroredPayload / s.receivedBytes).toFixed(1)} % of received (${(100 * s.mirroredPayload / s.sentBytes).toFixed(1)} % of sent), ${(s.outerPackets! / Math.max(1, s.mirroredFrames!)).toFixed(2)} outer/frame`;
+          process.stderr.write(`[bench-lab] round ${round + 1} ${mode} ${load === '0' ? 'unlimited' : load}: ${(s.bps / 1e6).toFixed(0)} Mbit/s${pct}, softnet drops ${s.softnetDrops}, reasm ${JSON.stringify(s.reasm)}, interface drops ${JSON.stringify(s.drops)}, IP counters ${JSON.stringify(s.ipCounters)}\n`);
+        }
+        if (mode !== 'none') await transmit('stop');
+      }
+    }
+    await receive('stop');
+    server.kill('SIGKILL');
+  } finally {
+    writeFileSync(out!, `${JSON.stringify({ repeat, seconds, loads, collectorSysctls, headerBytes: HEADERS, samples }, null, 2)}\n`);
+    for (const ns of Object.values(NS)) {
+      const pids = await exec(['ip', 'netns', 'pids', ns]);
+      for (const pid of pids.stdout.split(/\s+/).filter(Boolean)) await exec(['kill', '-9', pid]);
+      await exec(['ip', 'netns', 'del', ns]);
+    }
+  }
+}
+
+await main();
