@@ -107,7 +107,7 @@ async function topology(): Promise<void> {
   }
 }
 
-interface Sample {
+export interface Sample {
   mode: string;
   load: string;
   round: number;

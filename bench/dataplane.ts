@@ -1,4 +1,5 @@
 // Section 4, in the lab: production throughput with and without the mirror, and the mirror's completeness, per offered load.
+import type { Sample as LabSample } from './dataplane-lab.js';
 import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -9,20 +10,7 @@ import { summarize } from './lib/stats.js';
 
 const SECTION = 'data plane (lab)';
 
-interface Sample {
-  mode: 'none' | 'port' | 'all';
-  load: string;
-  bps: number;
-  sentBytes: number;
-  receivedBytes: number;
-  retransmits: number;
-  mirroredPayload: number | null;
-  mirroredFrames: number | null;
-  outerPackets: number | null;
-  softnetDrops: number;
-  reasmFails: number | null;
-  drops: Record<string, number>;
-}
+type Sample = Pick<LabSample, 'load' | 'bps' | 'sentBytes' | 'receivedBytes' | 'retransmits' | 'mirroredPayload' | 'mirroredFrames' | 'outerPackets' | 'softnetDrops' | 'reasmFails'> & { mode: 'none' | 'port' | 'all'; drops: Record<string, number> };
 
 const dropText = (d: Record<string, number>) => Object.entries(d).map(([k, v]) => `${k}=${v}`).join(' ') || 'none';
 const loadName = (load: string) => (load === '0' ? 'unlimited' : `${load.replace(/M$/, '')} Mbit/s`);

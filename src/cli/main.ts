@@ -3,6 +3,7 @@ import { CommandError } from '../kernel/exec.js';
 import { PrerequisiteError } from '../kernel/prerequisites.js';
 import { ConfigError, ConfigErrors } from '../config/errors.js';
 import { UsageError } from './args.js';
+import { systemRunner, type KernelRunner } from '../kernel/runner.js';
 
 /** An error whose message is complete and meant for the user as it is (no stack trace). */
 export class UserError extends Error {
@@ -47,4 +48,9 @@ function reportError(program: string, error: unknown): number {
   }
   say(`internal error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
   return 70;
+}
+
+/** [#] lines go to stdout for --dry-run (they are the output asked for), to stderr otherwise (a log of the change). */
+export function makeRunner(dryRun: boolean): KernelRunner {
+  return systemRunner({ dryRun, echo: (line) => (dryRun ? process.stdout : process.stderr).write(`${line}\n`) });
 }

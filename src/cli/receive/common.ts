@@ -9,7 +9,7 @@ import { checkReceivingIpsLocal, parseTunnelsConf, type TunnelsConf } from '../.
 import { readLocalIPv4Addresses } from '../../kernel/links.js';
 import { ensureModules, requireNetAdmin } from '../../kernel/prerequisites.js';
 import { readSettledReceiveState, waitForLinksGone, waitForTunnelsGone } from '../../kernel/receive-state.js';
-import { systemRunner, type KernelRunner } from '../../kernel/runner.js';
+import type { KernelRunner } from '../../kernel/runner.js';
 import { RECEIVE_MODULES, type ReceiveKernelState } from '../../model/receive.js';
 import { planReceive, sessionInterfacesOf, type ReceivePlan } from '../../plan/receive.js';
 
@@ -42,10 +42,7 @@ export function loadConfig(file: string, text = readConfigText(file)): TunnelsCo
   return conf;
 }
 
-/** [#] lines go to stdout for --dry-run (they are the output asked for), to stderr otherwise (a log of the change). */
-export function makeRunner(dryRun: boolean): KernelRunner {
-  return systemRunner({ dryRun, echo: (line) => (dryRun ? process.stdout : process.stderr).write(`${line}\n`) });
-}
+export { makeRunner } from '../main.js';
 
 /** Root and modules first (a dry run needs neither and loads nothing), then the kernel state. */
 export async function prepareKernel(command: string, runner: KernelRunner): Promise<ReceiveKernelState> {

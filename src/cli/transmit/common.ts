@@ -7,7 +7,7 @@ import { configPath } from '../../config/paths.js';
 import { checkTunnelConfOnHost, parseTunnelConf, type TunnelConf } from '../../config/tunnel.js';
 import { readLocalIPv4Addresses } from '../../kernel/links.js';
 import { ensureModules, requireNetAdmin } from '../../kernel/prerequisites.js';
-import { systemRunner, type KernelRunner } from '../../kernel/runner.js';
+import type { KernelRunner } from '../../kernel/runner.js';
 import { readTransmitState } from '../../kernel/transmit-state.js';
 import { TRANSMIT_MODULES, type TransmitKernelState } from '../../model/transmit.js';
 
@@ -34,10 +34,7 @@ export function loadConfig(file: string): TunnelConf {
   return parseTunnelConf(file, text);
 }
 
-/** [#] lines go to stdout for --dry-run (they are the output asked for), to stderr otherwise (a log of the change). */
-export function makeRunner(dryRun: boolean): KernelRunner {
-  return systemRunner({ dryRun, echo: (line) => (dryRun ? process.stdout : process.stderr).write(`${line}\n`) });
-}
+export { makeRunner } from '../main.js';
 
 /** Root and modules first (a dry run needs neither and loads nothing), then the kernel state. */
 export async function prepareKernel(command: string, runner: KernelRunner): Promise<TransmitKernelState> {
