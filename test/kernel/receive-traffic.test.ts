@@ -77,7 +77,7 @@ test('three senders: frames arrive byte-identical on their ruei-mtun-0000N and o
   assert.ok(status.tunnels.every((r) => r.rx.packets >= SIZES.length * PER_SIZE), JSON.stringify(status.tunnels));
   const check = await lab.cli('diag', 'tunnels', 'check');
   assert.equal(check.code, 0, check.stdout + check.stderr);
-  assert.match(check.stdout, /^\[info \] Interface\s+Local IP\s+Remote IP\s+Rx: packets\s+Rx: errors\s+Tunnel status\n/);
+  assert.match(check.stdout, /^\[info\] Interface\s+Local IP\s+Remote IP\s+Rx: packets\s+Rx: errors\s+Tunnel status\n/);
   assert.equal((check.stdout.match(/ OK\n/g) ?? []).length, 3);
 
   // start twice in a row is harmless: no command, same interfaces.
