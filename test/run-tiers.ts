@@ -12,13 +12,10 @@ import { spawn } from 'node:child_process';
 const ROOT = resolve(import.meta.dirname, '..', '..');
 const DIST = join(ROOT, 'dist');
 
-interface Counts {
-  pass: number;
-  fail: number;
-  skipped: number;
-  todo: number;
-  cancelled: number;
-}
+// The summary lines of node's TAP reporter ("# pass 3"), by name.
+const COUNT_NAMES = ['pass', 'fail', 'skipped', 'todo', 'cancelled'] as const;
+type Counts = Record<(typeof COUNT_NAMES)[number], number>;
+const noCounts = (): Counts => Object.fromEntries(COUNT_NAMES.map((name) => [name, 0])) as Counts;
 
 function findTests(dir: string, recursive: boolean): string[] {
   if (!existsSync(dir)) return [];
@@ -63,7 +60,7 @@ function nodeTestArgv(files: string[], tapFile: string, serial: boolean): string
 
 function readCounts(tapFile: string): Counts | null {
   if (!existsSync(tapFile)) return null;
-  const counts: Counts = { pass: 0, fail: 0, skipped: 0, todo: 0, cancelled: 0 };
+  const counts = noCounts();
   let seen = false;
   for (const line of readFileSync(tapFile, 'utf8').split('\n')) {
     const match = /^# (pass|fail|skipped|todo|cancelled) (\d+)$/.exec(line);
@@ -76,7 +73,7 @@ function readCounts(tapFile: string): Counts | null {
 }
 
 async function runTier(name: string, files: string[], place: 'host' | 'lab'): Promise<Counts> {
-  const empty: Counts = { pass: 0, fail: 0, skipped: 0, todo: 0, cancelled: 0 };
+  const empty = noCounts();
   if (files.length === 0) return empty;
   const jobDir = mkdtempSync(join(tmpdir(), `ux-tunnel-${name}-`));
   const tapFile = join(jobDir, `${name}.tap`);
