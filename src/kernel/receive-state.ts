@@ -22,37 +22,39 @@ export async function readReceiveState(runner: KernelRunner): Promise<ReceiveKer
  * that a plan never mistakes them for interfaces to keep or names to avoid, and stop leaves nothing behind.
  */
 export async function readSettledReceiveState(runner: KernelRunner, timeoutMs = 30_000): Promise<ReceiveKernelState> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const state = await readReceiveState(runner);
+  return pollUntil(() => readReceiveState(runner), (state) => {
     const sessionIfs = new Set(state.sessions.map((s) => s.interface));
-    const leaving = state.links.filter((l) => l.kind === null && sessionInterfaceIndex(l.name) !== null && !sessionIfs.has(l.name));
-    if (leaving.length === 0 || Date.now() > deadline) return state;
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
+    return !state.links.some((l) => l.kind === null && sessionInterfaceIndex(l.name) !== null && !sessionIfs.has(l.name));
+  }, timeoutMs);
 }
 
 /** Waits until none of `names` is an interface any more (after deleting their tunnels); returns those still there. */
 export async function waitForLinksGone(runner: KernelRunner, names: readonly string[], timeoutMs = 30_000): Promise<string[]> {
   if (names.length === 0 || runner.dryRun) return [];
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
+  const stillThere = async () => {
     const present = new Set((await readLinks(runner)).map((l) => l.name));
-    const left = names.filter((n) => present.has(n));
-    if (left.length === 0 || Date.now() > deadline) return left;
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
+    return names.filter((n) => present.has(n));
+  };
+  return pollUntil(stillThere, (left) => left.length === 0, timeoutMs);
 }
 
 /** Waits until no L2TP tunnel has one of `tunnelIds` (their deletion finishes in a kernel workqueue). */
 export async function waitForTunnelsGone(runner: KernelRunner, tunnelIds: readonly number[], timeoutMs = 30_000): Promise<number[]> {
   if (tunnelIds.length === 0 || runner.dryRun) return [];
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
+  const stillThere = async () => {
     const { tunnels, sessions } = await readL2tp(runner);
     const present = new Set([...tunnels.map((t) => t.tunnelId), ...sessions.map((s) => s.sessionId)]);
-    const left = tunnelIds.filter((id) => present.has(id));
-    if (left.length === 0 || Date.now() > deadline) return left;
+    return tunnelIds.filter((id) => present.has(id));
+  };
+  return pollUntil(stillThere, (left) => left.length === 0, timeoutMs);
+}
+
+/** Reads every 100 ms until `done` holds or `timeoutMs` has passed; returns the last value read either way. */
+async function pollUntil<T>(read: () => Promise<T>, done: (value: T) => boolean, timeoutMs: number): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await read();
+    if (done(value) || Date.now() > deadline) return value;
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
 }
