@@ -1,8 +1,7 @@
 // npm run demo: the whole chain in network namespaces — three web servers (one behind NAT) mirror to one collector.
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { requireL2tp } from '../test/kernel/lib/netns.js';
+import { scratchDir } from '../test/kernel/lib/scratch.js';
 import { createDeployment, mustSucceed, type Deployment } from '../test/kernel/lib/deployment.js';
 import { startCapture } from '../test/kernel/lib/capture.js';
 import { compareStreams, fetchKeepAlive, loadWithAb } from '../test/kernel/lib/traffic.js';
@@ -27,8 +26,7 @@ async function step(d: Deployment, where: 'collector' | number, args: string[]):
 
 async function main(): Promise<number> {
   await requireL2tp();
-  const dir = await mkdtemp(join(tmpdir(), 'ux-tunnel-demo-'));
-  registry.after(() => rm(dir, { recursive: true, force: true }));
+  const dir = await scratchDir(registry, 'ux-tunnel-demo-');
   banner('building the deployment: 2 clients, 3 nginx web servers (web3 behind a NAT router), 1 collector');
   const d = await createDeployment(registry, dir);
   for (const web of d.webs) process.stdout.write(`${web.name}: ${web.ip}${web.behindNat ? ` (behind NAT: reaches the collector as ${web.seenAs})` : ''}, mirrors eth0 port 80\n`);

@@ -1,10 +1,10 @@
 // The lab's kernel cache: built once, reused, and rebuilt with a clear message when a file in it is damaged.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtemp, readFile, rm, stat, truncate, mkdir, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile, stat, truncate, mkdir, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { exec } from '../../src/kernel/exec.js';
+import { scratchDir } from '../kernel/lib/scratch.js';
 
 const SCRIPT = resolve(import.meta.dirname, '..', '..', '..', 'lab', 'kernel-cache.sh');
 
@@ -15,8 +15,7 @@ async function buildCache(root: string): Promise<{ entry: string; stderr: string
 }
 
 test('a damaged or interrupted kernel cache is detected, reported and rebuilt; a complete one is reused', async (t) => {
-  const root = await mkdtemp(join(tmpdir(), 'uxt-labcache-'));
-  t.after(() => rm(root, { recursive: true, force: true }));
+  const root = await scratchDir(t, 'uxt-labcache-');
 
   const first = await buildCache(root);
   assert.match(first.stderr, /downloading linux-image-/);

@@ -1,10 +1,10 @@
 // systemd/ux-tunnel-receive.service passes systemd-analyze verify (a copy whose Exec lines run this checkout's binary).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { exec } from '../../src/kernel/exec.js';
+import { scratchDir } from '../kernel/lib/scratch.js';
 
 const ROOT = resolve(import.meta.dirname, '..', '..', '..');
 const UNIT = join(ROOT, 'systemd', 'ux-tunnel-receive.service');
@@ -17,8 +17,7 @@ test('the shipped unit maps start/reload/stop to the commands and passes systemd
     assert.match(text, new RegExp(`^${key}=/usr/bin/ux-tunnel-receive ${command}$`, 'm'));
   }
   // verify needs every Exec binary to exist: point a copy at this checkout's launcher (same name, so the unit name holds).
-  const dir = await mkdtemp(join(tmpdir(), 'uxt-unit-'));
-  t.after(() => rm(dir, { recursive: true, force: true }));
+  const dir = await scratchDir(t, 'uxt-unit-');
   const copy = join(dir, 'ux-tunnel-receive.service');
   await writeFile(copy, text.replaceAll('/usr/bin/ux-tunnel-receive', join(ROOT, 'bin', 'ux-tunnel-receive')));
   const result = await exec(['systemd-analyze', 'verify', '--man=no', copy]);
@@ -27,8 +26,7 @@ test('the shipped unit maps start/reload/stop to the commands and passes systemd
 });
 
 test('a unit with a broken Exec line fails verify (the check above can fail)', async (t) => {
-  const dir = await mkdtemp(join(tmpdir(), 'uxt-unit-'));
-  t.after(() => rm(dir, { recursive: true, force: true }));
+  const dir = await scratchDir(t, 'uxt-unit-');
   const copy = join(dir, 'ux-tunnel-receive.service');
   await writeFile(copy, (await readFile(UNIT, 'utf8')).replaceAll('/usr/bin/ux-tunnel-receive', join(dir, 'missing')));
   const result = await exec(['systemd-analyze', 'verify', '--man=no', copy]);

@@ -2,18 +2,17 @@
 // the keepalive is wired so that its crash is restarted without touching the mirror's service.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { exec } from '../../src/kernel/exec.js';
 import { withBinDir } from '../../src/install/layout.js';
+import { scratchDir } from '../kernel/lib/scratch.js';
 
 const REPO = resolve(import.meta.dirname, '..', '..', '..');
 const UNITS = ['ux-tunnel-transmit.service', 'ux-tunnel-transmit-keepalive.service'];
 
 test('systemd-analyze verify passes for both transmit units, and fails for a unit whose executable is missing', async (t) => {
-  const dir = await mkdtemp(join(tmpdir(), 'uxt-units-'));
-  t.after(() => rm(dir, { recursive: true, force: true }));
+  const dir = await scratchDir(t, 'uxt-units-');
   for (const unit of UNITS) await writeFile(join(dir, unit), withBinDir(await readFile(join(REPO, 'systemd', unit), 'utf8'), join(REPO, 'bin')));
   const verify = await exec(['systemd-analyze', 'verify', ...UNITS.map((u) => join(dir, u))]);
   assert.equal(verify.code, 0, verify.stderr);

@@ -11,14 +11,14 @@
 // The collector sees s3 as 10.10.10.20 carrying session ID 192.168.10.13: NAT.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { connect, createNetns, requireL2tp, type Netns } from './lib/netns.js';
 import { startCapture } from './lib/capture.js';
 import { background, cli, reportLines } from './lib/diag.js';
 import { execOrThrow } from '../../src/kernel/exec.js';
 import { parseIPv4 } from '../../src/config/values.js';
+import { scratchDir } from './lib/scratch.js';
 
 const COLLECTOR = '10.10.10.10';
 const NAT_OUTSIDE = '10.10.10.20';
@@ -34,8 +34,7 @@ async function tunnel(ns: Netns, local: string, remote: string, id: number, sess
 
 test('diag monitor detect lists three tunnels with their IDs and NAT status, and the tunnels.conf line for the NAT one', async (t) => {
   await requireL2tp();
-  const dir = await mkdtemp(join(tmpdir(), 'uxt-diag-monitor-'));
-  t.after(() => rm(dir, { recursive: true, force: true }));
+  const dir = await scratchDir(t, 'uxt-diag-monitor-');
   const collector = await createNetns(t, 'collector');
   const s1 = await createNetns(t, 's1');
   const s2 = await createNetns(t, 's2');

@@ -11,14 +11,13 @@
 //                                                                                 +-----------------------------+
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createNetns, requireL2tp, type Netns } from './lib/netns.js';
 import { startCapture } from './lib/capture.js';
 import { background, cli, reportLines, startCli, waitForPacketSockets } from './lib/diag.js';
 import { configLine, createCollectorLab, writeLines } from './lib/receive-lab.js';
 import { execOrThrow } from '../../src/kernel/exec.js';
+import { scratchDir } from './lib/scratch.js';
 
 const V4_CONNECTIONS = 5;
 const V6_CONNECTIONS = 2;
@@ -48,8 +47,7 @@ async function startHttpServer(ns: Netns): Promise<void> {
 
 test('diag traffic servers counts the connections curl made, on the web NIC and on ruei-mtun, live and from a file', async (t) => {
   await requireL2tp();
-  const dir = await mkdtemp(join(tmpdir(), 'uxt-diag-traffic-'));
-  t.after(() => rm(dir, { recursive: true, force: true }));
+  const dir = await scratchDir(t, 'uxt-diag-traffic-');
   const lab = await createCollectorLab(t, dir, 1);
   const { collector } = lab;
   const sender = lab.senders[0]!;

@@ -3,13 +3,13 @@
 // ux-tunnel-receive with three tunnels; the clients' own wires are the reference the collector's ruei-mtun is held to.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtemp, rm, writeFile, readFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { writeFile, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { requireL2tp } from './lib/netns.js';
 import { createDeployment, mustSucceed, type Deployment } from './lib/deployment.js';
 import { startCapture, type Capture } from './lib/capture.js';
 import { compareStreams, fetchKeepAlive, loadWithAb } from './lib/traffic.js';
+import { scratchDir } from './lib/scratch.js';
 
 const PAGES = ['/index.html', '/medium.bin', '/big.bin', '/index.html'];
 
@@ -27,8 +27,7 @@ async function captureAll(d: Deployment, label: string): Promise<{ stop(): Promi
 
 test('every request and response of every connection reaches ruei-mtun byte-identical, also across restart and reload', async (t) => {
   await requireL2tp();
-  const dir = await mkdtemp(join(tmpdir(), 'uxt-e2e-'));
-  t.after(() => rm(dir, { recursive: true, force: true }));
+  const dir = await scratchDir(t, 'uxt-e2e-');
   const d = await createDeployment(t, dir);
   t.after(async () => {
     for (const web of d.webs) await d.transmit(web, 'stop');

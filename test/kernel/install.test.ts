@@ -4,10 +4,9 @@
 // /opt are overlays on tmpfs: the test writes where a real installation writes, and the host never sees any of it.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { exec } from '../../src/kernel/exec.js';
+import { scratchDir } from './lib/scratch.js';
 
 const REPO = resolve(import.meta.dirname, '..', '..', '..');
 const SANDBOXED = ['/usr/bin', '/usr/lib/node_modules', '/etc/systemd/system', '/opt'];
@@ -41,8 +40,7 @@ snapshot > "$scratch/after"
 `;
 
 test('install then uninstall of both sides leaves no file behind; the installed units pass systemd-analyze verify', async (t) => {
-  const scratch = await mkdtemp(join(tmpdir(), 'uxt-install-'));
-  t.after(() => rm(scratch, { recursive: true, force: true }));
+  const scratch = await scratchDir(t, 'uxt-install-');
   const result = await exec(['unshare', '--mount', '--propagation', 'private', 'bash', '-c', SCRIPT, 'install-test', scratch, REPO]);
   const read = async (name: string) => (await exec(['cat', join(scratch, name)])).stdout;
   assert.equal(result.code, 0, `the install sequence failed: ${result.stdout}${result.stderr}\n${await read('npm.log')}`);

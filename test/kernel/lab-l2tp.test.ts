@@ -8,19 +8,17 @@
 //   +-------------------------+  (IP proto 115)   +-------------------------+
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connect, createNetns, requireL2tp } from './lib/netns.js';
 import { startCapture } from './lib/capture.js';
 import { exec } from '../../src/kernel/exec.js';
+import { scratchDir } from './lib/scratch.js';
 
 const ICMP_PATTERN = 'c0ffee0123456789abcdef';
 
 test('an Ethernet frame crosses an L2TPv3 encap ip tunnel byte for byte, and nothing is left behind', async (t) => {
   await requireL2tp();
-  const dir = await mkdtemp(join(tmpdir(), 'uxt-lab-'));
-  t.after(() => rm(dir, { recursive: true, force: true }));
+  const dir = await scratchDir(t, 'uxt-lab-');
   const left = await createNetns(t, 'left');
   const right = await createNetns(t, 'right');
   await connect(left, 'veth-l', '192.0.2.1/24', right, 'veth-r', '192.0.2.2/24');

@@ -7,13 +7,13 @@
 //   sender4 ==(configured during the stream)
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { requireL2tp } from './lib/netns.js';
 import { startCapture } from './lib/capture.js';
 import { COLLECTOR_IP, configLine, createCollectorLab, sendPings, writeLines } from './lib/receive-lab.js';
 import type { Netns } from './lib/netns.js';
+import { scratchDir } from './lib/scratch.js';
 
 const STREAM_PATTERN = 'feed0001';
 const STREAM_COUNT = 3000;
@@ -25,8 +25,7 @@ async function ifindexes(ns: Netns): Promise<Map<string, number>> {
 
 test('config add, config remove and reload while a tunnel streams: zero frames lost, ifindex unchanged', async (t) => {
   await requireL2tp();
-  const dir = await mkdtemp(join(tmpdir(), 'uxt-rx-live-'));
-  t.after(() => rm(dir, { recursive: true, force: true }));
+  const dir = await scratchDir(t, 'uxt-rx-live-');
   const lab = await createCollectorLab(t, dir, 4);
   const { collector, senders } = lab;
   const [s1, s2, s3, s4] = senders as [typeof senders[0], typeof senders[0], typeof senders[0], typeof senders[0]];

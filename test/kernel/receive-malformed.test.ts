@@ -4,19 +4,18 @@
 //   collector (10.10.10.10, three tunnels running) <-- ux-tunnel-receive reload with a bad file, 30+ times
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { requireL2tp } from './lib/netns.js';
 import { createCollectorLab, kernelSnapshot } from './lib/receive-lab.js';
 import { MALFORMED_CASES } from '../fixtures/malformed-tunnels-conf.js';
+import { scratchDir } from './lib/scratch.js';
 
 const GOOD = '# running\n10.10.10.10 10.10.10.11 - -\n10.10.10.10 10.10.10.12 - 7\n10.10.10.10 192.168.1.13 - 10.10.10.13\n';
 
 test('malformed files, non-local addresses, foreign IDs and bad config add are refused; the kernel is unchanged', async (t) => {
   await requireL2tp();
-  const dir = await mkdtemp(join(tmpdir(), 'uxt-rx-bad-'));
-  t.after(() => rm(dir, { recursive: true, force: true }));
+  const dir = await scratchDir(t, 'uxt-rx-bad-');
   const lab = await createCollectorLab(t, dir, 1);
   const { collector } = lab;
   await lab.writeConfig(GOOD);

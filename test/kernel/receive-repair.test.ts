@@ -6,8 +6,7 @@
 //                        ruei-mtun deleted: each repaired by reload)               anything done in A
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { createNetns, requireL2tp } from './lib/netns.js';
 import { startCapture } from './lib/capture.js';
@@ -15,6 +14,7 @@ import { COLLECTOR_IP, configLine, createCollectorLab, kernelSnapshot, sendPings
 import { exec } from '../../src/kernel/exec.js';
 import type { Netns } from './lib/netns.js';
 import type { CollectorLab, Sender } from './lib/receive-lab.js';
+import { scratchDir } from './lib/scratch.js';
 
 const CLI = resolve(import.meta.dirname, '..', '..', '..', 'bin', 'ux-tunnel-receive');
 
@@ -26,8 +26,7 @@ async function framesArrive(lab: CollectorLab, sender: Sender, dir: string, patt
 
 test('reload repairs lost qdisc/filter, a down interface, an orphan tunnel and a deleted ruei-mtun; other namespaces untouched', async (t) => {
   await requireL2tp();
-  const dir = await mkdtemp(join(tmpdir(), 'uxt-rx-repair-'));
-  t.after(() => rm(dir, { recursive: true, force: true }));
+  const dir = await scratchDir(t, 'uxt-rx-repair-');
   const lab = await createCollectorLab(t, dir, 1);
   const { collector } = lab;
   const sender = lab.senders[0]!;

@@ -5,18 +5,16 @@
 //     ruei-mtun-00000 .. ruei-mtun-00999 --tc mirred (one shared block, one filter)--> ruei-mtun
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { writeFile } from 'node:fs/promises';
 import { requireL2tp } from './lib/netns.js';
 import { COLLECTOR_IP, createCollectorLab, kernelSnapshot } from './lib/receive-lab.js';
+import { scratchDir } from './lib/scratch.js';
 
 const lines = (count: number) => Array.from({ length: count }, (_, i) => `${COLLECTOR_IP} 10.20.${Math.floor(i / 250)}.${(i % 250) + 1} - -`);
 
 test('1000 tunnels start; a reload adding one runs only its operations; stop removes everything', async (t) => {
   await requireL2tp();
-  const dir = await mkdtemp(join(tmpdir(), 'uxt-rx-scale-'));
-  t.after(() => rm(dir, { recursive: true, force: true }));
+  const dir = await scratchDir(t, 'uxt-rx-scale-');
   const lab = await createCollectorLab(t, dir, 1);
   const { collector } = lab;
   const pristine = await kernelSnapshot(collector);

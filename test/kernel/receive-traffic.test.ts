@@ -8,13 +8,12 @@
 //   (details: lib/receive-lab.ts; underlay MTU 1500, so 9000-byte frames cross as fragmented outer packets)
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { requireL2tp } from './lib/netns.js';
 import { startCapture } from './lib/capture.js';
 import { configLine, createCollectorLab, kernelSnapshot, sendPings, writeLines } from './lib/receive-lab.js';
 import type { PcapPacket } from '../../src/diag/pcap-file.js';
+import { scratchDir } from './lib/scratch.js';
 
 const SIZES = [56, 1472, 8958]; // ICMP payloads: frames of 98, 1514 and 9000 bytes
 const PER_SIZE = 2;
@@ -23,8 +22,7 @@ interface Link { ifindex: number; ifname: string; flags: string[]; mtu: number }
 
 test('three senders: frames arrive byte-identical on their ruei-mtun-0000N and once on ruei-mtun; start twice; stop leaves nothing', async (t) => {
   await requireL2tp();
-  const dir = await mkdtemp(join(tmpdir(), 'uxt-rx-'));
-  t.after(() => rm(dir, { recursive: true, force: true }));
+  const dir = await scratchDir(t, 'uxt-rx-');
   const lab = await createCollectorLab(t, dir, 0);
   await lab.addSender(1);
   await lab.addSender(2, 7); // configured with an explicit ID, as behind NAT

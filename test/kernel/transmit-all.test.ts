@@ -5,20 +5,18 @@
 //   (details: lib/transmit-lab.ts)
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { requireL2tp } from './lib/netns.js';
 import { startCapture } from './lib/capture.js';
 import { createTransmitLab, TUNNEL_ID, WEB_IP } from './lib/transmit-lab.js';
 import { decodeKeepalive } from '../../src/keepalive/frame.js';
+import { scratchDir } from './lib/scratch.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 test('all: the tunnel carries the traffic once (no loop), HTTP is unaffected, the keepalive arrives', async (t) => {
   await requireL2tp();
-  const dir = await mkdtemp(join(tmpdir(), 'uxt-all-'));
-  t.after(() => rm(dir, { recursive: true, force: true }));
+  const dir = await scratchDir(t, 'uxt-all-');
   const lab = await createTransmitLab(t, dir);
   const { web, collector } = lab;
   await lab.writeConfig('all');

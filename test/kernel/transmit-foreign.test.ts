@@ -5,18 +5,16 @@
 //   (details: lib/transmit-lab.ts)
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { writeFile } from 'node:fs/promises';
 import { requireL2tp } from './lib/netns.js';
 import { COLLECTOR_IP, createTransmitLab, WEB_IP } from './lib/transmit-lab.js';
+import { scratchDir } from './lib/scratch.js';
 
 interface Filter { pref: number; kind: string; options?: { actions?: Array<{ stats?: { packets: number } }> } }
 
 test('a foreign clsact and its filters survive start and stop unchanged; a foreign ingress qdisc and bad config change nothing', async (t) => {
   await requireL2tp();
-  const dir = await mkdtemp(join(tmpdir(), 'uxt-foreign-'));
-  t.after(() => rm(dir, { recursive: true, force: true }));
+  const dir = await scratchDir(t, 'uxt-foreign-');
   const lab = await createTransmitLab(t, dir);
   const { web } = lab;
   await lab.collectorTunnel();

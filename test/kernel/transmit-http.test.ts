@@ -6,20 +6,18 @@
 //   (details: lib/transmit-lab.ts)
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { requireL2tp } from './lib/netns.js';
 import { startCapture } from './lib/capture.js';
 import { CLIENT_IP, createTransmitLab, WEB_IP, WEB_IP6 } from './lib/transmit-lab.js';
 import { parseTcp, tcpStreams } from './lib/tcp-streams.js';
+import { scratchDir } from './lib/scratch.js';
 
 const CRAFT = resolve(import.meta.dirname, '..', '..', '..', 'test', 'kernel', 'lib', 'craft-tcp.py');
 
 test('i80: every port-80 connection reaches the collector byte-identical in both directions, port 8080 does not; stop restores everything', async (t) => {
   await requireL2tp();
-  const dir = await mkdtemp(join(tmpdir(), 'uxt-tx-'));
-  t.after(() => rm(dir, { recursive: true, force: true }));
+  const dir = await scratchDir(t, 'uxt-tx-');
   const lab = await createTransmitLab(t, dir);
   const { client, web, collector } = lab;
   await lab.writeConfig('i80');
