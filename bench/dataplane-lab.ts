@@ -10,20 +10,16 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { exec, execOrThrow, spawnStream } from '../src/kernel/exec.js';
-import { ROOT } from './lib/measure.js';
+import { argFlag, ROOT } from './lib/measure.js';
 
 const out = process.argv[2];
 if (!out) throw new Error('usage: dataplane-lab.js OUT.json [--repeat N] [--seconds S] [--loads 50M,...,0]');
-const flag = (name: string, fallback: string) => {
-  const i = process.argv.indexOf(`--${name}`);
-  return i > 0 ? process.argv[i + 1]! : fallback;
-};
-const repeat = Number(flag('repeat', '3'));
-const seconds = Number(flag('seconds', '4'));
-const loads = flag('loads', '50M,100M,200M,400M,0').split(',');
+const repeat = Number(argFlag('repeat', '3'));
+const seconds = Number(argFlag('seconds', '4'));
+const loads = argFlag('loads', '50M,100M,200M,400M,0').split(',');
 // Settings to try on the collector (per-namespace sysctls), e.g. --collector-sysctl net.ipv4.ipfrag_high_thresh=67108864
-const collectorSysctls = flag('collector-sysctl', '').split(',').filter(Boolean);
-const modes = flag('modes', 'none,port,all').split(',');
+const collectorSysctls = argFlag('collector-sysctl', '').split(',').filter(Boolean);
+const modes = argFlag('modes', 'none,port,all').split(',');
 const REASM = ['IpReasmReqds', 'IpReasmOKs', 'IpReasmFails', 'IpReasmTimeout'];
 const work = resolve(out, '..');
 const tag = `uxb${process.pid % 100000}`;

@@ -7,7 +7,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { exec, execOrThrow } from '../src/kernel/exec.js';
-import { measure, requireSuccess, ROOT } from './lib/measure.js';
+import { argFlag, measure, requireSuccess, ROOT } from './lib/measure.js';
 
 const NS = `uxb-collector-${process.pid}`;
 const COLLECTOR_IP = '10.10.10.10';
@@ -15,12 +15,8 @@ const CLI = resolve(ROOT, 'bin', 'ux-tunnel-receive');
 
 const out = process.argv[2];
 if (!out) throw new Error('usage: receive-lab.js OUT.json [--repeat N] [--sizes 1,100,1000]');
-const flag = (name: string, fallback: string) => {
-  const i = process.argv.indexOf(`--${name}`);
-  return i > 0 ? process.argv[i + 1]! : fallback;
-};
-const repeat = Number(flag('repeat', '3'));
-const sizes = flag('sizes', '1,100,1000').split(',').map(Number);
+const repeat = Number(argFlag('repeat', '3'));
+const sizes = argFlag('sizes', '1,100,1000').split(',').map(Number);
 const work = resolve(out, '..');
 
 const tunnelLines = (n: number) => Array.from({ length: n }, (_, i) => `${COLLECTOR_IP} 10.20.${Math.floor(i / 250)}.${(i % 250) + 1} - -`);

@@ -43,3 +43,9 @@ export function requireSuccess(runs: readonly Run[], what: string, okCodes: read
   const bad = runs.find((r) => !okCodes.includes(r.code));
   if (bad) throw new Error(`${what} exited ${bad.code}`);
 }
+
+/** The value after --NAME on this process's command line, or `fallback`. */
+export function argFlag(name: string, fallback: string): string {
+  const i = process.argv.indexOf(`--${name}`);
+  return i > 0 ? process.argv[i + 1]! : fallback;
+}
