@@ -14,10 +14,20 @@ DEB_PACKAGES=(
   systemd-analyze:systemd python3:python3 ping:iputils-ping
 )
 
+# Debian packages of Python modules the tests import: module -> package. Checked with Debian's own python3, the one
+# these packages install into (a pyenv or venv python3 earlier on PATH cannot import them).
+DEB_PYTHON_MODULES=(
+  prometheus_client:python3-prometheus-client
+)
+
 missing=()
 for pair in "${DEB_PACKAGES[@]}"; do
   cmd=${pair%%:*} pkg=${pair#*:}
   PATH="$PATH:/usr/sbin:/sbin" command -v "$cmd" >/dev/null 2>&1 || missing+=("$pkg")
+done
+for pair in "${DEB_PYTHON_MODULES[@]}"; do
+  mod=${pair%%:*} pkg=${pair#*:}
+  /usr/bin/python3 -c "import $mod" >/dev/null 2>&1 || missing+=("$pkg")
 done
 if [ ${#missing[@]} -gt 0 ]; then
   if [ "$(id -u)" != 0 ]; then

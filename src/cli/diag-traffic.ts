@@ -5,7 +5,7 @@ import { SERVERS_FILTER, ServerCounter } from '../diag/servers.js';
 import { alignedRows, INFO, WARN } from '../diag/table.js';
 
 /** Flags this command reads; each side's main.ts lists them among its value flags. */
-export const TRAFFIC_VALUE_FLAGS = ['interface', 'time', 'max-packets', 'read'] as const;
+export { TRAFFIC_VALUE_FLAGS } from './flags.js';
 
 export const TRAFFIC_DEFAULTS = { seconds: 30, maxPackets: 1000, packetLimit: true } as const;
 

@@ -8,7 +8,7 @@ import { readStatus, type FirewallStatus } from '../firewall/status.js';
 import type { FirewallSide } from '../firewall/side.js';
 import { UserError } from './main.js';
 
-export const FIREWALL_VALUE_FLAGS = ['zone'] as const;
+export { FIREWALL_VALUE_FLAGS } from './flags.js';
 
 const HOW = 'L2TPv3 is IP protocol 115, not TCP or UDP port 115';
 

@@ -34,6 +34,7 @@ export interface LiveCaptureOptions {
   readonly interface: string;
   /** A pcap filter expression; the analyzer applies the same test, so a file with other packets gives the same answer. */
   readonly filter: string;
+  /** 0 (or less): until stopped by the packet limit, the signal or the end of tcpdump. */
   readonly seconds: number;
   /** Stop after this many matching frames; 0 for no limit. */
   readonly maxPackets: number;
@@ -41,6 +42,10 @@ export interface LiveCaptureOptions {
   readonly inboundOnly?: boolean;
   /** Placed before the tcpdump argv (tests: ip netns exec NS). */
   readonly argvPrefix?: readonly string[];
+  /** Aborting it ends the capture like Ctrl-C (a long-running monitor stops this way). */
+  readonly signal?: AbortSignal;
+  /** Snapshot length; default SNAPLEN (headers only). */
+  readonly snaplen?: number;
   /** Called once tcpdump is listening (tests start their traffic then). */
   readonly onListening?: () => void;
 }
@@ -102,7 +107,7 @@ export async function readCaptureFile(path: string, sink: FrameSink, maxPackets 
 export function tcpdumpArgv(options: LiveCaptureOptions): string[] {
   return [
     ...(options.argvPrefix ?? []),
-    'tcpdump', '-i', options.interface, '-w', '-', '-U', '--immediate-mode', '-n', '-s', String(SNAPLEN),
+    'tcpdump', '-i', options.interface, '-w', '-', '-U', '--immediate-mode', '-n', '-s', String(options.snaplen ?? SNAPLEN),
     ...(options.inboundOnly ? ['-Q', 'in'] : []),
     ...(options.maxPackets > 0 ? ['-c', String(options.maxPackets)] : []),
     options.filter,
@@ -126,6 +131,7 @@ export async function captureLive(options: LiveCaptureOptions, sink: FrameSink):
   // Ctrl-C ends the capture early, as it ends tcpdump, and the frames seen so far are still reported.
   const onInterrupt = () => stop('interrupt');
   process.on('SIGINT', onInterrupt);
+  options.signal?.addEventListener('abort', onInterrupt, { once: true });
   let stderr = '';
   let listening = false;
   let spawnError: NodeJS.ErrnoException | null = null;
@@ -139,7 +145,7 @@ export async function captureLive(options: LiveCaptureOptions, sink: FrameSink):
     if (!listening && /listening on/.test(stderr)) {
       listening = true;
       clearTimeout(startTimer);
-      timer = setTimeout(() => stop('time'), options.seconds * 1000);
+      if (options.seconds > 0) timer = setTimeout(() => stop('time'), options.seconds * 1000);
       options.onListening?.();
     }
   });
@@ -160,6 +166,7 @@ export async function captureLive(options: LiveCaptureOptions, sink: FrameSink):
   }
   const { code, signal } = await exited;
   process.off('SIGINT', onInterrupt);
+  options.signal?.removeEventListener('abort', onInterrupt);
   clearTimeout(startTimer);
   clearTimeout(timer);
   const failure = () => new CaptureError(explainTcpdumpFailure(options.interface, stderr, code ?? (signal ? 128 : 1)));

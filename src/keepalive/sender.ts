@@ -3,7 +3,7 @@ import { createSocket, type Socket } from 'node:dgram';
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
-import { encodeKeepalive } from './frame.js';
+import { encodeKeepalive, type SenderCounters } from './frame.js';
 import { KEEPALIVE_PORT, KEEPALIVE_SOURCE } from '../model/transmit.js';
 
 /** Where the sender records its last keepalive, for `status` (runtime information only, never a source of truth). */
@@ -30,7 +30,11 @@ export function readKeepaliveStatus(file = keepaliveStatusFile()): KeepaliveStat
 
 export interface SenderOptions {
   readonly tunnelId: number;
+  /** The sender's tunnel address (tunnel.conf transmit-ip), sent as `local` so the receiver can tell NAT. */
+  readonly local: string;
   readonly intervalSeconds: number;
+  /** The cumulative counters the keepalive carries; without it (or when it fails) the keepalive carries none. */
+  readonly readCounters?: () => Promise<SenderCounters>;
   /** Stop after this many sends (tests); 0 = forever. */
   readonly count: number;
   readonly log: (line: string) => void;
@@ -47,6 +51,7 @@ export async function runKeepaliveSender(options: SenderOptions): Promise<void> 
   let lastSent: string | null = null;
   let lastError: string | null = null;
   let socket: Socket | null = null;
+  let countersError: string | null = null;
   const record = () => {
     try {
       mkdirSync(join(file, '..'), { recursive: true });
@@ -56,11 +61,27 @@ export async function runKeepaliveSender(options: SenderOptions): Promise<void> 
       /* status is informational: a read-only /run must not stop the keepalive */
     }
   };
+  // A fixed schedule, not a pause after each send: reading the counters spawns tc, which must not stretch the interval
+  // the frame announces (the receive side calls a tunnel stale after 3 intervals without a keepalive).
+  const periodMs = options.intervalSeconds * 1000;
+  const startedAt = Date.now();
+  let slot = 0;
   for (let sent = 0; options.count === 0 || sent < options.count; ) {
     try {
       socket ??= await openSocket();
+      // Read before the frame is built: this keepalive is then counted in the next one, never in itself.
+      let counters: SenderCounters | undefined;
+      try {
+        counters = await options.readCounters?.();
+        if (countersError !== null) options.log('[info] keepalive counters readable again');
+        countersError = null;
+      } catch (error) {
+        const message = (error as Error).message;
+        if (message !== countersError) options.log(`[warn] keepalive counters not read, keepalives go without them: ${message}: is the tunnel up? (ux-tunnel-transmit status)`);
+        countersError = message;
+      }
       const time = new Date().toISOString();
-      const payload = encodeKeepalive({ tunnelId: options.tunnelId, host: hostname(), seq: seq + 1, time, interval: options.intervalSeconds });
+      const payload = encodeKeepalive({ tunnelId: options.tunnelId, host: hostname(), seq: seq + 1, time, interval: options.intervalSeconds, local: options.local, counters });
       await new Promise<void>((resolve, reject) => socket!.send(payload, KEEPALIVE_PORT, '255.255.255.255', (e) => (e ? reject(e) : resolve())));
       seq++;
       sent++;
@@ -76,7 +97,8 @@ export async function runKeepaliveSender(options: SenderOptions): Promise<void> 
     }
     record();
     if (options.count !== 0 && sent >= options.count) break;
-    await new Promise((resolve) => setTimeout(resolve, options.intervalSeconds * 1000));
+    slot = Math.max(slot + 1, Math.floor((Date.now() - startedAt) / periodMs));
+    await new Promise((resolve) => setTimeout(resolve, Math.max(0, startedAt + slot * periodMs - Date.now())));
   }
   socket?.close();
 }

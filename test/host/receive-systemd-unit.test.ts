@@ -32,3 +32,22 @@ test('a unit with a broken Exec line fails verify (the check above can fail)', a
   const result = await exec(['systemd-analyze', 'verify', '--man=no', copy]);
   assert.notEqual(result.code, 0, result.stderr);
 });
+
+test('the monitor unit verifies, restarts on its own, follows the receive service, and runs nothing on stop', async (t) => {
+  const monitorUnit = join(ROOT, 'systemd', 'ux-tunnel-receive-monitor.service');
+  const monitor = await readFile(monitorUnit, 'utf8');
+  const main = await readFile(UNIT, 'utf8');
+  assert.match(main, /^Wants=.*ux-tunnel-receive-monitor\.service/m);
+  assert.doesNotMatch(main, /^(Requires|BindsTo|Requisite)=.*monitor/m, 'a monitor failure never stops the tunnels');
+  assert.match(monitor, /^ExecStart=\/usr\/bin\/ux-tunnel-receive monitor \$UX_TUNNEL_MONITOR_OPTIONS$/m);
+  assert.match(monitor, /^Restart=always$/m);
+  assert.match(monitor, /^PartOf=ux-tunnel-receive\.service$/m);
+  assert.doesNotMatch(monitor, /^(ExecStop|ExecStopPost|ExecReload)=/m, 'stopping the monitor runs nothing that could touch a tunnel');
+  const dir = await scratchDir(t, 'uxt-unit-');
+  for (const [name, text] of [['ux-tunnel-receive.service', main], ['ux-tunnel-receive-monitor.service', monitor]] as const) {
+    await writeFile(join(dir, name), text.replaceAll('/usr/bin/ux-tunnel-receive', join(ROOT, 'bin', 'ux-tunnel-receive')));
+  }
+  const result = await exec(['systemd-analyze', 'verify', '--man=no', join(dir, 'ux-tunnel-receive.service'), join(dir, 'ux-tunnel-receive-monitor.service')]);
+  assert.equal(result.code, 0, `systemd-analyze verify failed:\n${result.stdout}${result.stderr}`);
+  assert.doesNotMatch(result.stderr, /ux-tunnel-receive/, `verify complained:\n${result.stderr}`);
+});

@@ -59,7 +59,7 @@ test('all: the tunnel carries the traffic once (no loop), HTTP is unaffected, th
   for (const [i, { src, dst, k }] of keepalives.entries()) {
     assert.equal(src, '169.254.115.1');
     assert.equal(dst, '255.255.255.255');
-    assert.equal(k?.version, 1);
+    assert.equal(k?.version, 2);
     assert.equal(k?.tunnelId, TUNNEL_ID);
     assert.equal(k?.seq, i + 1);
   }

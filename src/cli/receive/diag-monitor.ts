@@ -10,7 +10,7 @@ import { parseTunnelsConf, type ReceiveTunnel } from '../../config/tunnels.js';
 import { ConfigError, ConfigErrors } from '../../config/errors.js';
 import { describeTunnelId } from '../../config/values.js';
 
-export const MONITOR_VALUE_FLAGS = ['time', 'read', 'interface'] as const;
+export { MONITOR_VALUE_FLAGS } from '../flags.js';
 
 export const MONITOR_DEFAULTS = { seconds: 30, maxPackets: 0, packetLimit: false } as const;
 

@@ -1,22 +1,16 @@
-// ux-tunnel-receive: the collector side. Dispatches subcommands; each lives in its own file.
+// ux-tunnel-receive: the collector side. Dispatches subcommands; each lives in its own file and is imported only when
+// run, so that `--help` or `status` do not pay for loading every command (Node compiles each module it imports).
 import { parseArgs, UsageError } from '../args.js';
 import { runMain } from '../main.js';
-import { runTrafficServers, TRAFFIC_VALUE_FLAGS } from '../diag-traffic.js';
-import { MONITOR_VALUE_FLAGS, runMonitorDetect } from './diag-monitor.js';
-import { receiveConfigPath } from './common.js';
-import { runConfig } from './config.js';
-import { runStartOrReload } from './start.js';
-import { runStatus } from './status.js';
-import { runStop } from './stop.js';
-import { runTunnelsCheck } from './tunnels-check.js';
-import { AGGREGATION_IF } from '../../model/receive.js';
-import { FIREWALL_VALUE_FLAGS, runFirewall } from '../firewall.js';
-import { runInstall, runUninstall } from '../install.js';
+import { FIREWALL_VALUE_FLAGS, MONITOR_RUN_VALUE_FLAGS, MONITOR_VALUE_FLAGS, STATUS_VALUE_FLAGS, TRAFFIC_VALUE_FLAGS } from '../flags.js';
 
 const USAGE = `usage: ux-tunnel-receive [--config FILE] [--dry-run] [--json] COMMAND
 
 commands:
-  start | stop | reload | status
+  start | stop | reload
+  status [--watch [--interval S]]      tunnels, counters, and their health from the monitor
+  monitor [--loss-warn PCT] [--metrics-listen [HOST:]PORT] [--verbose]
+                                       the tunnel-health monitor (what ux-tunnel-receive-monitor.service runs)
   config add RECEIVING-IP TRANSMIT-IP [TUNNEL-ID] | config remove TRANSMIT-IP|TUNNEL-ID | config list
   diag traffic servers | diag tunnels check | diag monitor detect
   firewall open | firewall close | firewall status [--zone ZONE]
@@ -27,10 +21,10 @@ commands:
   --json          status, config list, diag, firewall status: machine-readable output
 `;
 
-const VALUE_FLAGS = [...new Set(['config', ...TRAFFIC_VALUE_FLAGS, ...MONITOR_VALUE_FLAGS, ...FIREWALL_VALUE_FLAGS])];
+const VALUE_FLAGS = [...new Set(['config', ...TRAFFIC_VALUE_FLAGS, ...MONITOR_VALUE_FLAGS, ...FIREWALL_VALUE_FLAGS, ...MONITOR_RUN_VALUE_FLAGS, ...STATUS_VALUE_FLAGS])];
 
 await runMain('ux-tunnel-receive', async () => {
-  const args = parseArgs(process.argv.slice(2), VALUE_FLAGS, ['dry-run', 'json', 'purge']);
+  const args = parseArgs(process.argv.slice(2), VALUE_FLAGS, ['dry-run', 'json', 'purge', 'watch', 'verbose']);
   if (args.flags.has('help') || args.words.length === 0) {
     process.stdout.write(USAGE);
     return args.words.length === 0 && !args.flags.has('help') ? 2 : 0;
@@ -40,30 +34,39 @@ await runMain('ux-tunnel-receive', async () => {
     case 'start':
     case 'reload':
       if (args.words.length !== 1) break;
-      return runStartOrReload(args, args.words[0]);
+      return (await import('./start.js')).runStartOrReload(args, args.words[0]);
     case 'stop':
       if (args.words.length !== 1) break;
-      return runStop(args);
+      return (await import('./stop.js')).runStop(args);
     case 'status':
       if (args.words.length !== 1) break;
-      return runStatus(args);
+      return (await import('./status.js')).runStatus(args);
+    case 'monitor':
+      if (args.words.length !== 1) break;
+      return (await import('./monitor.js')).runMonitorCommand(args);
     case 'config':
       if (!['add', 'remove', 'list'].includes(args.words[1] ?? '')) break;
-      return runConfig(args);
+      return (await import('./config.js')).runConfig(args);
     case 'diag':
-      if (command === 'diag tunnels check' || command === 'diag tunnel check') return runTunnelsCheck(args);
-      if (command === 'diag traffic servers') return runTrafficServers(args, () => AGGREGATION_IF);
-      if (command === 'diag monitor detect') return runMonitorDetect(args, receiveConfigPath(args));
+      if (command === 'diag tunnels check' || command === 'diag tunnel check') return (await import('./tunnels-check.js')).runTunnelsCheck(args);
+      if (command === 'diag traffic servers') {
+        const [{ runTrafficServers }, { AGGREGATION_IF }] = await Promise.all([import('../diag-traffic.js'), import('../../model/receive.js')]);
+        return runTrafficServers(args, () => AGGREGATION_IF);
+      }
+      if (command === 'diag monitor detect') {
+        const [{ runMonitorDetect }, { receiveConfigPath }] = await Promise.all([import('./diag-monitor.js'), import('./common.js')]);
+        return runMonitorDetect(args, receiveConfigPath(args));
+      }
       break;
     case 'firewall':
       if (args.words.length !== 2) break;
-      return runFirewall(args, 'receive');
+      return (await import('../firewall.js')).runFirewall(args, 'receive');
     case 'install':
       if (args.words.length !== 1) break;
-      return runInstall(args, 'receive');
+      return (await import('../install.js')).runInstall(args, 'receive');
     case 'uninstall':
       if (args.words.length !== 1) break;
-      return runUninstall(args, 'receive');
+      return (await import('../install.js')).runUninstall(args, 'receive');
   }
   throw new UsageError(`unknown command "${command}"`);
 });

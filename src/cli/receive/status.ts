@@ -1,33 +1,103 @@
-// `ux-tunnel-receive status`: configured vs present tunnels, interface names, rx counters (--json for scripts).
-import type { ParsedArgs } from '../args.js';
+// `ux-tunnel-receive status [--watch]`: configured vs present tunnels with counters, and their health from the monitor.
+import { numberFlag, type ParsedArgs } from '../args.js';
 import { loadConfig, readConfigText, receiveConfigPath } from './common.js';
 import { readReceiveState } from '../../kernel/receive-state.js';
 import { systemRunner } from '../../kernel/runner.js';
-import { aggregationRow, tunnelRows } from './tunnel-rows.js';
-import { alignedRows } from '../../diag/table.js';
+import { aggregationRow, tunnelRows, type AggregationRow, type TunnelRow } from './tunnel-rows.js';
+import { alignedRows, INFO, WARN } from '../../diag/table.js';
+import { monitorStateFile, readMonitorState, type MonitorState } from '../../monitor/state-file.js';
+import type { TunnelHealth } from '../../monitor/snapshot.js';
+import { formatAge, formatLoss, monitorLine, unknownSenderLines } from './status-health.js';
+
+interface Status {
+  readonly config: string;
+  readonly configured: number;
+  readonly present: number;
+  readonly aggregation: AggregationRow;
+  readonly tunnels: (TunnelRow & { readonly health: TunnelHealth | null })[];
+  readonly monitor: MonitorState;
+}
 
 export async function runStatus(args: ParsedArgs): Promise<number> {
-  const file = receiveConfigPath(args);
-  const conf = loadConfig(file, readConfigText(file, true));
-  const state = await readReceiveState(systemRunner({ echo: null }));
-  const rows = tunnelRows(conf.tunnels, state);
-  const aggregation = aggregationRow(state);
-  const configured = rows.filter((r) => r.configured).length;
-  const present = rows.filter((r) => r.configured && r.present).length;
-  if (args.flags.get('json') === true) {
-    process.stdout.write(`${JSON.stringify({ config: file, configured, present, aggregation, tunnels: rows }, null, 2)}\n`);
+  const json = args.flags.get('json') === true;
+  if (args.flags.get('watch') !== true) {
+    const status = await collectStatus(receiveConfigPath(args));
+    process.stdout.write(json ? `${JSON.stringify(toJson(status), null, 2)}\n` : renderText(status));
     return 0;
   }
-  const agg = aggregation.present
-    ? `${aggregation.interface} (ifindex ${aggregation.ifindex}): ${aggregation.tx!.packets} frames, ${aggregation.tx!.bytes} bytes aggregated`
-    : `${aggregation.interface}: not present (stopped)`;
-  process.stdout.write(`[info] config ${file}: ${configured} tunnel(s) configured, ${present} present\n[info] ${agg}\n`);
-  const table = [['Line', 'Interface', 'Local IP', 'Remote IP', 'Tunnel-ID', 'State', 'Rx: packets', 'Rx: bytes', 'Rx: errors']];
-  for (const r of rows) {
-    const state = !r.configured ? 'not configured' : r.present ? 'present' : 'missing';
-    table.push([r.line === null ? '-' : String(r.line), r.interface ?? '-', r.localIp, r.remoteIp, r.tunnelIdText, state,
-      String(r.rx?.packets ?? '-'), String(r.rx?.bytes ?? '-'), String(r.rx ? r.rx.errors + r.rx.dropped : '-')]);
+  return watch(args, json);
+}
+
+/** Redraws like top until Ctrl-C; with --json (or when stdout is not a terminal) appends instead, one report per refresh. */
+async function watch(args: ParsedArgs, json: boolean): Promise<number> {
+  const seconds = numberFlag(args, 'interval', 2, 0.2);
+  const inPlace = !json && process.stdout.isTTY === true;
+  let stopped = false;
+  const stop = () => (stopped = true);
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+  while (!stopped) {
+    const status = await collectStatus(receiveConfigPath(args));
+    if (json) process.stdout.write(`${JSON.stringify(toJson(status))}\n`);
+    else if (inPlace) process.stdout.write(`\x1b[H\x1b[2J${INFO}${new Date().toISOString()}, every ${seconds} s (Ctrl-C ends)\n${renderText(status)}`);
+    else process.stdout.write(`${INFO}${new Date().toISOString()}\n${renderText(status)}\n`);
+    for (let waited = 0; waited < seconds * 1000 && !stopped; waited += 100) await new Promise((resolve) => setTimeout(resolve, 100));
   }
-  process.stdout.write(alignedRows(table).map((line) => `${line}\n`).join(''));
   return 0;
+}
+
+async function collectStatus(file: string): Promise<Status> {
+  const conf = loadConfig(file, readConfigText(file, true));
+  const state = await readReceiveState(systemRunner({ echo: null }));
+  const monitor = readMonitorState(monitorStateFile());
+  const health = new Map((monitor.running ? monitor.snapshot.tunnels : []).map((h) => [h.tunnelId, h]));
+  const rows = tunnelRows(conf.tunnels, state).map((r) => ({ ...r, health: r.configured ? (health.get(r.tunnelId) ?? null) : null }));
+  return {
+    config: file,
+    configured: rows.filter((r) => r.configured).length,
+    present: rows.filter((r) => r.configured && r.present).length,
+    aggregation: aggregationRow(state),
+    tunnels: rows,
+    monitor,
+  };
+}
+
+function toJson(status: Status): unknown {
+  const m = status.monitor;
+  const monitor = m.running
+    ? { running: true, pid: m.snapshot.pid, started: m.snapshot.started, updated: m.snapshot.updated, lossWarnPercent: m.snapshot.lossWarnPercent,
+      unknownKeepalives: m.snapshot.unknownKeepalives, malformedKeepalives: m.snapshot.malformedKeepalives, unknownSenders: m.snapshot.unknownSenders }
+    : { running: false, why: m.why };
+  return { ...status, monitor };
+}
+
+function renderText(status: Status): string {
+  const agg = status.aggregation.present
+    ? `${status.aggregation.interface} (ifindex ${status.aggregation.ifindex}): ${status.aggregation.tx!.packets} frames, ${status.aggregation.tx!.bytes} bytes aggregated`
+    : `${status.aggregation.interface}: not present (stopped)`;
+  const out = [
+    `${INFO}config ${status.config}: ${status.configured} tunnel(s) configured, ${status.present} present`,
+    `${INFO}${agg}`,
+    monitorLine(status.monitor),
+  ];
+  const withHealth = status.monitor.running;
+  const header = ['Line', 'Interface', 'Local IP', 'Remote IP', 'Tunnel-ID', 'State', 'Rx: packets', 'Rx: bytes', 'Rx: errors'];
+  if (withHealth) header.push('Health', 'Keepalive', 'NAT', 'Sent', 'Received', 'Lost (last)', 'Lost (total)', 'KA gaps');
+  const table = [header];
+  for (const r of status.tunnels) {
+    const state = !r.configured ? 'not configured' : r.present ? 'present' : 'missing';
+    const row = [r.line === null ? '-' : String(r.line), r.interface ?? '-', r.localIp, r.remoteIp, r.tunnelIdText, state,
+      String(r.rx?.packets ?? '-'), String(r.rx?.bytes ?? '-'), String(r.rx ? r.rx.errors + r.rx.dropped : '-')];
+    if (withHealth) {
+      const h = r.health;
+      row.push(h?.state ?? '-', formatAge(h?.keepaliveAgeSeconds ?? null), h?.nat == null ? '-' : h.nat ? 'yes' : 'no',
+        String(h?.sentFrames ?? '-'), String(h?.receivedFrames ?? '-'),
+        h?.lastInterval ? formatLoss(h.lastInterval.lost, h.lastInterval.lossPercent) : '-',
+        h && h.sentFrames > 0 ? formatLoss(h.lostFrames, h.lossPercent) : '-', String(h?.sequenceGaps ?? '-'));
+    }
+    table.push(row);
+  }
+  out.push(...alignedRows(table));
+  if (status.monitor.running) out.push(...unknownSenderLines(status.monitor.snapshot).map((line) => `${WARN}${line}`));
+  return `${out.join('\n')}\n`;
 }

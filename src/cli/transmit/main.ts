@@ -1,14 +1,8 @@
-// ux-tunnel-transmit: the web server side. Dispatches subcommands; each lives in its own file.
+// ux-tunnel-transmit: the web server side. Dispatches subcommands; each lives in its own file and is imported only
+// when run (see receive/main.ts).
 import { parseArgs, UsageError } from '../args.js';
 import { runMain } from '../main.js';
-import { runTrafficServers, TRAFFIC_VALUE_FLAGS } from '../diag-traffic.js';
-import { loadConfig, transmitConfigPath } from './common.js';
-import { runKeepalive } from './keepalive.js';
-import { runRestart, runStart, runStop } from './start.js';
-import { runStatus } from './status.js';
-import { runTunnelCheck } from './tunnel-check.js';
-import { FIREWALL_VALUE_FLAGS, runFirewall } from '../firewall.js';
-import { runInstall, runUninstall } from '../install.js';
+import { FIREWALL_VALUE_FLAGS, TRAFFIC_VALUE_FLAGS } from '../flags.js';
 
 const USAGE = `usage: ux-tunnel-transmit [--config FILE] [--dry-run] [--json] COMMAND
 
@@ -36,28 +30,31 @@ await runMain('ux-tunnel-transmit', async () => {
   const command = args.words.join(' ');
   switch (command) {
     case 'start':
-      return runStart(args);
+      return (await import('./start.js')).runStart(args);
     case 'stop':
-      return runStop(args);
+      return (await import('./start.js')).runStop(args);
     case 'restart':
-      return runRestart(args);
+      return (await import('./start.js')).runRestart(args);
     case 'status':
-      return runStatus(args);
+      return (await import('./status.js')).runStatus(args);
     case 'keepalive':
-      return runKeepalive(args);
+      return (await import('./keepalive.js')).runKeepalive(args);
     case 'diag tunnel check':
     case 'diag tunnels check':
-      return runTunnelCheck(args);
+      return (await import('./tunnel-check.js')).runTunnelCheck(args);
     case 'diag traffic servers':
-      return runTrafficServers(args, () => loadConfig(transmitConfigPath(args)).mirrorIf);
+      {
+        const [{ runTrafficServers }, { loadConfig, transmitConfigPath }] = await Promise.all([import('../diag-traffic.js'), import('./common.js')]);
+        return runTrafficServers(args, () => loadConfig(transmitConfigPath(args)).mirrorIf);
+      }
     case 'firewall open':
     case 'firewall close':
     case 'firewall status':
-      return runFirewall(args, 'transmit');
+      return (await import('../firewall.js')).runFirewall(args, 'transmit');
     case 'install':
-      return runInstall(args, 'transmit');
+      return (await import('../install.js')).runInstall(args, 'transmit');
     case 'uninstall':
-      return runUninstall(args, 'transmit');
+      return (await import('../install.js')).runUninstall(args, 'transmit');
   }
   throw new UsageError(`unknown command "${command}"`);
 });

@@ -1,0 +1,79 @@
+// Reads the transmit side's cumulative counters (tc mirror filters on the NIC, the veth/bridge/session chain) for the keepalive.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { execOrThrow } from '../kernel/exec.js';
+import { parseFilters, type Hook, type TcFilter } from '../kernel/tc.js';
+import { BRIDGE, FIRST_MIRROR_PREF, MAX_PREF, SESSION_IF, VETH_IN, VETH_OUT } from '../model/transmit.js';
+import type { SenderCounters } from './frame.js';
+
+export interface CounterSources {
+  /** Where the interfaces' statistics directories are: /sys/class/net (a fake tree in tests). */
+  readonly sysfsRoot?: string;
+  /** The output of `tc -s -j filter show dev DEV HOOK`. */
+  readonly tcFilters?: (dev: string, hook: Hook) => Promise<string>;
+}
+
+// tc reads with the rtnl lock held; a stuck read must cost one keepalive's counters, not the keepalive itself.
+const TC_TIMEOUT_MS = 5000;
+
+async function tcFiltersOf(dev: string, hook: Hook): Promise<string> {
+  return (await execOrThrow(['tc', '-s', '-j', 'filter', 'show', 'dev', dev, hook], { timeoutMs: TC_TIMEOUT_MS })).stdout;
+}
+
+/**
+ * The counters a v2 keepalive carries. Throws (naming the interface or command) when one cannot be read, which is
+ * what happens when the transmit side is stopped and its interfaces are gone: the caller then sends no counters.
+ */
+export async function readSenderCounters(mirrorIf: string, deps: CounterSources = {}): Promise<SenderCounters> {
+  const root = deps.sysfsRoot ?? '/sys/class/net';
+  const tcFilters = deps.tcFilters ?? tcFiltersOf;
+  const stat = (dev: string, name: string) => readStatistic(root, dev, name);
+  // tc first (a process: milliseconds, much more under emulation), then the interfaces' counters in one synchronous
+  // burst, ruei-tun1's last: the caller sends the keepalive right after, and a frame sent between the read of `sent`
+  // and the keepalive counts at the collector before it counts here (the receive side balances that over the next
+  // interval, but the shorter the gap, the more exact each interval).
+  const [ingress, egress] = await Promise.all([tcFilters(mirrorIf, 'ingress'), tcFilters(mirrorIf, 'egress')]);
+  const vethIn = [stat(VETH_IN, 'tx_errors'), stat(VETH_IN, 'tx_dropped')] as const;
+  const vethOut = [stat(VETH_OUT, 'rx_errors'), stat(VETH_OUT, 'rx_dropped')] as const;
+  const bridge = [stat(BRIDGE, 'tx_errors'), stat(BRIDGE, 'tx_dropped')] as const;
+  const tun = [stat(SESSION_IF, 'tx_errors'), stat(SESSION_IF, 'tx_dropped'), stat(SESSION_IF, 'tx_bytes'), stat(SESSION_IF, 'tx_packets')] as const;
+  const ours = [...parseFilters(ingress, mirrorIf, 'ingress'), ...parseFilters(egress, mirrorIf, 'egress')].filter(isOurMirror);
+  const chain = {
+    [VETH_IN]: { txErrors: vethIn[0], txDropped: vethIn[1] },
+    [VETH_OUT]: { rxErrors: vethOut[0], rxDropped: vethOut[1] },
+    [BRIDGE]: { txErrors: bridge[0], txDropped: bridge[1] },
+    [SESSION_IF]: { txPackets: tun[3], txBytes: tun[2], txErrors: tun[0], txDropped: tun[1] },
+  };
+  return {
+    mirrored: sum(ours.map((f) => f.packets)),
+    mirrorDrops: sum(ours.map((f) => f.drops)),
+    sent: chain[SESSION_IF].txPackets,
+    sentBytes: chain[SESSION_IF].txBytes,
+    errors: sum([vethIn[0], vethOut[0], bridge[0], tun[0]]),
+    drops: sum([vethIn[1], vethOut[1], bridge[1], tun[1]]),
+    chain,
+  };
+}
+
+/**
+ * Ours: in our pref range and mirroring into VETH_IN. The mirred must be the first action, because packets/drops are
+ * the first action's counters. GUARD_PREF (the loop guard) copies nothing, so it is left out of the range.
+ */
+function isOurMirror(f: TcFilter): boolean {
+  return f.pref >= FIRST_MIRROR_PREF && f.pref <= MAX_PREF && f.action === 'mirred' && f.mirred?.toDev === VETH_IN;
+}
+
+function readStatistic(root: string, dev: string, name: string): number {
+  const file = join(root, dev, 'statistics', name);
+  const text = readFileSync(file, 'utf8').trim();
+  const value = Number(text);
+  // The kernel's counters are u64; beyond 2^53 a JSON number would no longer be exact, so it is not sent.
+  if (!/^[0-9]+$/.test(text) || !Number.isSafeInteger(value)) throw new Error(`${file}: "${text.slice(0, 40)}" is not a counter`);
+  return value;
+}
+
+function sum(values: readonly number[]): number {
+  const total = values.reduce((a, b) => a + b, 0);
+  if (!Number.isSafeInteger(total)) throw new Error(`counter sum ${total} exceeds 2^53`);
+  return total;
+}
