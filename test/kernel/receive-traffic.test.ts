@@ -33,6 +33,9 @@ test('three senders: frames arrive byte-identical on their ruei-mtun-0000N and o
 
   const start = await lab.cliOk('start');
   assert.match(start.stdout, /3 added \(ruei-mtun-00000, ruei-mtun-00001, ruei-mtun-00002\)/);
+  // A new namespace has the kernel's reassembly defaults: start names them and the fix, and changes neither.
+  assert.match(start.stderr, /warning: net\.ipv4\.ipfrag_max_dist is 64: .*\n.*\n.*sysctl -w net\.ipv4\.ipfrag_max_dist=0 net\.ipv4\.ipfrag_high_thresh=67108864/);
+  assert.equal((await collector.run('sysctl', '-n', 'net.ipv4.ipfrag_max_dist')).stdout.trim(), '64');
   const links = JSON.parse((await collector.run('ip', '-j', 'link', 'show')).stdout) as Link[];
   for (const name of ['ruei-mtun', 'ruei-mtun-00000', 'ruei-mtun-00001', 'ruei-mtun-00002']) {
     const link = links.find((l) => l.ifname === name);

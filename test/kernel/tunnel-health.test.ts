@@ -24,8 +24,9 @@ const FUZZ_COUNT = 200;
 const INTERVAL = 2;
 
 interface Status {
+  present: number;
   monitor: { running: boolean; unknownKeepalives?: number; malformedKeepalives?: number; unknownSenders?: Array<{ source: string; sessionId: number; reason: string; count: number }> };
-  tunnels: Array<{ tunnelId: number; health: TunnelHealth | null }>;
+  tunnels: Array<{ tunnelId: number; interface: string | null; health: TunnelHealth | null }>;
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -165,7 +166,15 @@ test('the monitor counts loss per tunnel, sees a sender go stale, down and up ag
   assert.equal(await monitorExit, 0, `the monitor exits 0 on SIGTERM:\n${log.slice(-2000)}`);
   const after = await status();
   assert.equal(after.monitor.running, false);
+  assert.equal(after.present, 2, 'stopping the monitor touched no tunnel');
   await assert.rejects(readFile(join(runDir, 'receive-monitor.json')), 'the state file is removed');
+
+  // A new monitor (what systemctl restart does) picks the tunnels up again: both up, with their interfaces unchanged.
+  const again = spawnStream(d.collector.argv(process.execPath, join(BIN, 'ux-tunnel-receive'), '--config', d.tunnelsConf, 'monitor'), env);
+  t.after(() => again.kill('SIGKILL'));
+  const restarted = await waitFor(status, (s) => s.monitor.running && [web1, web3].every((w) => health(s, w)?.state === 'up'), 60_000, 'both up under a new monitor');
+  assert.deepEqual(restarted.tunnels.map((r) => r.health?.interface), after.tunnels.map((r) => r.health?.interface ?? r.interface));
+  again.kill('SIGTERM');
 });
 
 /** Where the lab's kernel drops frames: the per-CPU backlog (softnet_stat) and the veths' tx drops, for failure reports. */

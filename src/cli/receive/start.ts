@@ -1,6 +1,7 @@
 // `ux-tunnel-receive start|reload`: make the kernel hold exactly the tunnels of tunnels.conf (only the difference).
 import type { ParsedArgs } from '../args.js';
-import { applyPlan, isDryRun, loadConfig, makeRunner, planChecked, prepareKernel, receiveConfigPath } from './common.js';
+import { applyPlan, isDryRun, loadConfig, makeRunner, planChecked, prepareKernel, PROGRAM, receiveConfigPath } from './common.js';
+import { reassemblyWarnings } from '../../kernel/reassembly.js';
 
 /**
  * start and reload are the same convergence: read the kernel, plan the difference, apply it. start on a running
@@ -13,5 +14,6 @@ export async function runStartOrReload(args: ParsedArgs, command: 'start' | 'rel
   const state = await prepareKernel(command, runner);
   const plan = await planChecked(file, conf, state, runner);
   await applyPlan(plan, runner, command, state);
+  if (conf.tunnels.length > 0) for (const warning of reassemblyWarnings()) process.stderr.write(`${PROGRAM}: warning: ${warning}\n`);
   return 0;
 }
