@@ -1,6 +1,5 @@
 // Reads the transmit side's cumulative counters (tc mirror filters on the NIC, the veth/bridge/session chain) for the keepalive.
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { readInterfaceCounter } from '../kernel/interface-counters.js';
 import { execOrThrow } from '../kernel/exec.js';
 import { parseFilters, type Hook, type TcFilter } from '../kernel/tc.js';
 import { BRIDGE, FIRST_MIRROR_PREF, MAX_PREF, SESSION_IF, VETH_IN, VETH_OUT } from '../model/transmit.js';
@@ -27,7 +26,7 @@ async function tcFiltersOf(dev: string, hook: Hook): Promise<string> {
 export async function readSenderCounters(mirrorIf: string, deps: CounterSources = {}): Promise<SenderCounters> {
   const root = deps.sysfsRoot ?? '/sys/class/net';
   const tcFilters = deps.tcFilters ?? tcFiltersOf;
-  const stat = (dev: string, name: string) => readStatistic(root, dev, name);
+  const stat = (dev: string, name: string) => readInterfaceCounter(dev, name, root);
   // tc first (a process: milliseconds, much more under emulation), then the interfaces' counters in one synchronous
   // burst, ruei-tun1's last: the caller sends the keepalive right after, and a frame sent between the read of `sent`
   // and the keepalive counts at the collector before it counts here (the receive side balances that over the next
@@ -61,15 +60,6 @@ export async function readSenderCounters(mirrorIf: string, deps: CounterSources 
  */
 function isOurMirror(f: TcFilter): boolean {
   return f.pref >= FIRST_MIRROR_PREF && f.pref <= MAX_PREF && f.action === 'mirred' && f.mirred?.toDev === VETH_IN;
-}
-
-function readStatistic(root: string, dev: string, name: string): number {
-  const file = join(root, dev, 'statistics', name);
-  const text = readFileSync(file, 'utf8').trim();
-  const value = Number(text);
-  // The kernel's counters are u64; beyond 2^53 a JSON number would no longer be exact, so it is not sent.
-  if (!/^[0-9]+$/.test(text) || !Number.isSafeInteger(value)) throw new Error(`${file}: "${text.slice(0, 40)}" is not a counter`);
-  return value;
 }
 
 function sum(values: readonly number[]): number {

@@ -1,14 +1,14 @@
 // Sends the keepalive through the tunnel: UDP from KEEPALIVE_SOURCE on ruei-veth1in to 255.255.255.255, every interval.
 import { createSocket, type Socket } from 'node:dgram';
-import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
-import { join } from 'node:path';
+import { runFile, writeRunFile } from '../kernel/run-files.js';
 import { encodeKeepalive, type SenderCounters } from './frame.js';
 import { KEEPALIVE_PORT, KEEPALIVE_SOURCE } from '../model/transmit.js';
 
 /** Where the sender records its last keepalive, for `status` (runtime information only, never a source of truth). */
 export function keepaliveStatusFile(env: NodeJS.ProcessEnv = process.env): string {
-  return join(env.UX_TUNNEL_RUN_DIR ?? '/run/ux-tunnel', 'transmit-keepalive.json');
+  return runFile('transmit-keepalive.json', env);
 }
 
 export interface KeepaliveStatus {
@@ -52,15 +52,8 @@ export async function runKeepaliveSender(options: SenderOptions): Promise<void> 
   let lastError: string | null = null;
   let socket: Socket | null = null;
   let countersError: string | null = null;
-  const record = () => {
-    try {
-      mkdirSync(join(file, '..'), { recursive: true });
-      writeFileSync(`${file}.tmp`, JSON.stringify({ pid: process.pid, seq, lastSent, lastError, interval: options.intervalSeconds }));
-      renameSync(`${file}.tmp`, file);
-    } catch {
-      /* status is informational: a read-only /run must not stop the keepalive */
-    }
-  };
+  // Status is informational: a read-only /run must not stop the keepalive, so a failed write is ignored.
+  const record = () => writeRunFile(file, JSON.stringify({ pid: process.pid, seq, lastSent, lastError, interval: options.intervalSeconds }));
   // A fixed schedule, not a pause after each send: reading the counters spawns tc, which must not stretch the interval
   // the frame announces (the receive side calls a tunnel stale after 3 intervals without a keepalive).
   const periodMs = options.intervalSeconds * 1000;

@@ -3,6 +3,7 @@ import { readFileSync, statSync } from 'node:fs';
 import { captureLive, CaptureError } from '../diag/capture.js';
 import { parseTunnelsConf, type ReceiveTunnel } from '../config/tunnels.js';
 import { readL2tp } from '../kernel/l2tp.js';
+import { readInterfaceCounter } from '../kernel/interface-counters.js';
 import { systemRunner } from '../kernel/runner.js';
 import { KeepaliveExtractor, KEEPALIVE_CAPTURE_FILTER, KEEPALIVE_SNAPLEN } from './keepalive-capture.js';
 import { HealthTracker, type ConfiguredTunnel, type RxCounters } from './tracker.js';
@@ -126,10 +127,9 @@ function stampOf(file: string): string {
 
 function readRxCounters(ifname: string): RxCounters | null {
   try {
-    const read = (name: string) => Number(readFileSync(`/sys/class/net/${ifname}/statistics/${name}`, 'utf8'));
-    return { packets: read('rx_packets'), errors: read('rx_errors'), dropped: read('rx_dropped') };
+    return { packets: readInterfaceCounter(ifname, 'rx_packets'), errors: readInterfaceCounter(ifname, 'rx_errors'), dropped: readInterfaceCounter(ifname, 'rx_dropped') };
   } catch {
-    return null;
+    return null; // the session interface went away between two refreshes: no interval for this keepalive
   }
 }
 

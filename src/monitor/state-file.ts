@@ -1,25 +1,17 @@
 // The monitor's state file: rewritten every second, read by `ux-tunnel-receive status` (information, never a source of truth).
-import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { readFileSync, rmSync } from 'node:fs';
+import { runFile, writeRunFile } from '../kernel/run-files.js';
 import type { HealthSnapshot } from './snapshot.js';
 
 /** A state file older than this belongs to a monitor that is not running any more (it rewrites it every second). */
 export const STATE_FRESH_SECONDS = 10;
 
 export function monitorStateFile(env: NodeJS.ProcessEnv = process.env): string {
-  return join(env.UX_TUNNEL_RUN_DIR ?? '/run/ux-tunnel', 'receive-monitor.json');
+  return runFile('receive-monitor.json', env);
 }
 
-/** Atomic (write then rename), so a reader never sees half a file. A read-only /run must not stop the monitor. */
 export function writeMonitorState(file: string, snapshot: HealthSnapshot): string | null {
-  try {
-    mkdirSync(dirname(file), { recursive: true });
-    writeFileSync(`${file}.tmp`, `${JSON.stringify(snapshot)}\n`);
-    renameSync(`${file}.tmp`, file);
-    return null;
-  } catch (error) {
-    return `cannot write ${file}: ${(error as Error).message}`;
-  }
+  return writeRunFile(file, `${JSON.stringify(snapshot)}\n`);
 }
 
 export function removeMonitorState(file: string): void {
