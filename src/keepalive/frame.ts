@@ -130,29 +130,29 @@ function decode(payload: Buffer): DecodedKeepalive | null {
 }
 
 function decodeCounters(value: unknown): SenderCounters | null {
-  if (!isObject(value)) return null;
-  const { chain: chainIn } = value;
-  if (!isObject(chainIn)) return null;
-  const totals: Record<string, number> = {};
-  for (const name of TOTALS) {
-    const count = value[name];
-    if (!isCount(count)) return null;
-    totals[name] = count;
-  }
+  if (!isObject(value) || !isObject(value.chain)) return null;
+  const totals = countsOf(value, TOTALS);
+  if (totals === null) return null;
   const chain: Record<string, Record<string, number>> = {};
   for (const [ifName, fields] of Object.entries(CHAIN_FIELDS)) {
-    const entry = chainIn[ifName];
-    if (!isObject(entry)) return null;
-    const out: Record<string, number> = {};
-    for (const field of fields) {
-      const count = entry[field];
-      if (!isCount(count)) return null;
-      out[field] = count;
-    }
-    chain[ifName] = out;
+    const entry = value.chain[ifName];
+    const counts = isObject(entry) ? countsOf(entry, fields) : null;
+    if (counts === null) return null;
+    chain[ifName] = counts;
   }
   // Every field of TOTALS and CHAIN_FIELDS was checked above, which is exactly what the type promises.
   return { ...totals, chain } as unknown as SenderCounters;
+}
+
+/** The named fields of `object`, or null when one of them is not a counter. */
+function countsOf(object: Record<string, unknown>, fields: readonly string[]): Record<string, number> | null {
+  const out: Record<string, number> = {};
+  for (const field of fields) {
+    const count = object[field];
+    if (!isCount(count)) return null;
+    out[field] = count;
+  }
+  return out;
 }
 
 function isObject(value: unknown): value is Record<string, unknown> {

@@ -21,8 +21,6 @@ export type KeepaliveHandler = (source: string, sessionId: number, payload: Buff
 
 /** A FrameSink for the capture: hands every keepalive-shaped packet (valid or not) to `onKeepalive`. */
 export class KeepaliveExtractor implements FrameSink {
-  /** Packets that matched the filter but whose UDP payload was cut short: counted as malformed by the caller. */
-  truncated = 0;
   private readonly frame = new DecodedFrame();
   private linkType = -1;
 
@@ -45,7 +43,7 @@ export class KeepaliveExtractor implements FrameSink {
     const udpLength = buf.readUInt16BE(udp + 4);
     const end = udp + udpLength;
     if (udpLength < 8 || end > f.end) {
-      this.truncated++;
+      // Cut short: an empty payload, which the tracker counts as malformed.
       this.onKeepalive(source, sessionId, Buffer.alloc(0));
       return true;
     }

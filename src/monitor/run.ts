@@ -54,7 +54,6 @@ export async function runMonitor(options: MonitorOptions): Promise<void> {
   const metrics = options.metricsListen
     ? await startMetricsServer(options.metricsListen, () => renderMetrics(snapshot(), Date.now()), (line) => log('info', line))
     : null;
-  if (metrics) log('info', `metrics at http://${formatHost(metrics.address.host)}:${metrics.address.port}/metrics`);
 
   let ticks = 0;
   let lastWriteError: string | null = null;
@@ -131,8 +130,4 @@ function readRxCounters(ifname: string): RxCounters | null {
   } catch {
     return null; // the session interface went away between two refreshes: no interval for this keepalive
   }
-}
-
-function formatHost(host: string): string {
-  return host.includes(':') ? `[${host}]` : host;
 }
