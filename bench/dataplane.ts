@@ -7,15 +7,11 @@ import { resultsDir, ROOT } from './lib/measure.js';
 import { runLab } from './lib/lab.js';
 import { check, spreadOf, type Row } from './lib/results.js';
 import { summarize } from './lib/stats.js';
-import { RECOMMENDED_HIGH_THRESH, RECOMMENDED_MAX_DIST } from '../src/kernel/reassembly.js';
 
 const SECTION = 'data plane (lab)';
-// The collector as the README tells operators to set it up (and `start` warns until it is): with the kernel's
-// defaults its reassembly drops fragments under bursts (IpReasmFails in every earlier run). UX_BENCH_DEFAULT_REASSEMBLY=1
-// measures the defaults instead.
-const COLLECTOR_SYSCTLS = process.env.UX_BENCH_DEFAULT_REASSEMBLY
-  ? []
-  : [`net.ipv4.ipfrag_max_dist=${RECOMMENDED_MAX_DIST}`, `net.ipv4.ipfrag_high_thresh=${RECOMMENDED_HIGH_THRESH}`];
+// The collector at the kernel's defaults, as the README now says (the mirror queue sends each frame's fragments back
+// to back). UX_BENCH_OLD_REASSEMBLY=1 measures the settings the README recommended before (max_dist 0, 64 MB).
+const COLLECTOR_SYSCTLS = process.env.UX_BENCH_OLD_REASSEMBLY ? ['net.ipv4.ipfrag_max_dist=0', 'net.ipv4.ipfrag_high_thresh=67108864'] : [];
 
 type Sample = Pick<LabSample, 'load' | 'bps' | 'sentBytes' | 'receivedBytes' | 'retransmits' | 'mirroredPayload' | 'mirroredFrames' | 'outerPackets' | 'softnetDrops' | 'reasmFails'> & { mode: 'none' | 'port' | 'all'; drops: Record<string, number> };
 
@@ -51,7 +47,7 @@ export async function benchDataPlane(repeat: number, loads: readonly string[]): 
         rows.push({ section: SECTION, name: `${loadName(load)}: production ratio, ${label} / none`, value: ratio, unit: 'x', ...(at200 ? { target: '>= 0.9x', verdict: check(ratio, '>=', 0.9) } : { verdict: 'n/a' as const }) });
         const complete = summarize(runs.map((s) => (100 * s.mirroredPayload!) / s.receivedBytes));
         const outer = summarize(runs.map((s) => s.outerPackets! / Math.max(1, s.mirroredFrames!)));
-        const notes = `collector ${COLLECTOR_SYSCTLS.length > 0 ? 'tuned as the README recommends' : 'with the kernel defaults'}; outer IP packets/frame ${outer.median.toFixed(2)}; softnet drops ${runs.map((s) => s.softnetDrops).join(', ')}; collector IpReasmFails ${runs.map((s) => s.reasmFails).join(', ')}; interface drops ${runs.map((s) => dropText(s.drops)).join(' | ')}`;
+        const notes = `collector ${COLLECTOR_SYSCTLS.length > 0 ? 'with the old max_dist 0 tuning' : 'with the kernel defaults'}; outer IP packets/frame ${outer.median.toFixed(2)}; softnet drops ${runs.map((s) => s.softnetDrops).join(', ')}; collector IpReasmFails ${runs.map((s) => s.reasmFails).join(', ')}; interface drops ${runs.map((s) => dropText(s.drops)).join(' | ')}`;
         rows.push({ section: SECTION, name: `${loadName(load)}: completeness, ${label}`, value: complete.median, unit: '%', spread: spreadOf(complete),
           // Retransmitted segments are mirrored twice, so bytes alone could hide a few lost frames: a failed reassembly is one.
           ...(at200 && mode === 'port' ? { target: '100.0 %, no reasm fail', verdict: complete.min >= 99.95 && runs.every((s) => s.reasmFails === 0) ? 'PASS' as const : 'MISS' as const } : { verdict: 'n/a' as const }), note: notes });

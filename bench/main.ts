@@ -1,6 +1,6 @@
 // npm run bench: runs each section, prints one table, writes bench/results/latest.json. Never fails the test suite.
 //
-//   node dist/bench/main.js [--quick] [SECTION...]     sections: cli analysis receive dataplane (default: all)
+//   node dist/bench/main.js [--quick] [SECTION...]     sections: cli analysis receive dataplane webload (default: all)
 //
 // A run of some sections keeps the other sections' rows from the previous latest.json, each row marked with the
 // time it was measured; ratios are always between figures of the same section, measured in the same run.
@@ -13,6 +13,7 @@ import { benchDataPlane } from './dataplane.js';
 import { resultsDir } from './lib/measure.js';
 import { formatTable, writeJson, type Row } from './lib/results.js';
 import { benchReceive } from './receive.js';
+import { benchWebLoad } from './webload.js';
 
 interface Section {
   readonly key: string;
@@ -31,6 +32,7 @@ const SECTIONS: Section[] = [
   { key: 'analysis', title: 'analysis (host)', run: () => benchAnalysis(quick ? { large: 200_000, small: 20_000 } : { large: 1_000_000, small: 100_000 }, quick ? 2 : 5) },
   { key: 'receive', title: 'receive control plane (lab)', run: () => benchReceive(quick ? 1 : 3, quick ? [1, 100] : [1, 100, 1000]) },
   { key: 'dataplane', title: 'data plane (lab)', run: () => benchDataPlane(quick ? 1 : 3, quick ? ['200M'] : LOADS) },
+  { key: 'webload', title: 'web load (lab)', run: () => benchWebLoad(quick ? 1 : 2, quick ? [1500] : [1500, 9000]) },
 ];
 
 for (const key of only) {

@@ -59,6 +59,12 @@ mkdir -p "$R$JOB"
 mount -t 9p -o trans=virtio,version=9p2000.L,msize=512000 labjob "$R$JOB" || fail "cannot mount the job directory"
 
 hostname lab
+# A test's hosts (namespaces) share this one kernel, and so its per-CPU input queues: each veth hop of the emulated
+# wire (web server -> switch -> collector) queues every packet on the backlog of the CPU that sent it, where separate
+# hosts would each have their own queue, and a NIC its ring. One host's default (1000) overflows with three hosts'
+# packets on it, and the emulated wire then drops production and tunnel packets alike. The product's own queues are
+# measured by their own counters, not by this.
+echo 16000 > /proc/sys/net/core/netdev_max_backlog
 ip link set lo up 2>/dev/null || ifconfig lo up
 # The job's output goes to the serial console as-is: no CR before LF.
 stty -F /dev/ttyS0 -onlcr 2>/dev/null

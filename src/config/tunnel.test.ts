@@ -7,7 +7,7 @@ test('the vendor guide\'s line parses; the tunnel ID defaults to the transmit IP
   const conf = parseTunnelConf('tunnel.conf', '# web server\n\n10.10.10.10 10.10.10.11 ens3 i80   # comment\n');
   assert.deepEqual(conf, {
     file: 'tunnel.conf', line: 3, receivingIp: '10.10.10.10', transmitIp: '10.10.10.11', mirrorIf: 'ens3',
-    ports: [{ direction: 'in', port: 80 }], tunnelId: 168430091, explicitId: false,
+    ports: [{ direction: 'in', port: 80 }], tunnelId: 168430091, explicitId: false, budget: null,
   });
 });
 
@@ -20,6 +20,13 @@ test('several ports, an explicit tunnel ID as a number or an address, and "all"'
   assert.equal(parseTunnelConf('t', '10.10.10.10 192.168.1.11 eth0 all 10.10.10.11').tunnelId, 168430091);
   assert.equal(parseTunnelConf('t', '10.10.10.10 192.168.1.11 eth0 all').ports, 'all');
   assert.equal(parseTunnelConf('t', '10.10.10.10 10.10.10.11 eth0 i1,i65535').ports.length, 2);
+});
+
+test('options after the vendor\'s fields: a mirror budget in Mbit/s and packets/s, with or without a tunnel ID', () => {
+  const both = parseTunnelConf('t', '10.10.10.10 10.10.10.11 eth0 i80 7 budget-mbit=200 budget-pps=50000\n');
+  assert.deepEqual([both.tunnelId, both.budget], [7, { mbit: 200, pps: 50000 }]);
+  const one = parseTunnelConf('t', '10.10.10.10 10.10.10.11 eth0 i80 budget-pps=20000\n');
+  assert.deepEqual([one.tunnelId, one.explicitId, one.budget], [168430091, false, { mbit: null, pps: 20000 }]);
 });
 
 interface Bad {
@@ -59,6 +66,11 @@ const BAD: Bad[] = [
   { name: 'interface name too long', text: '10.10.10.10 10.10.10.11 averyveryverylongname i80', line: 1, field: 'mirror-if-name', reason: /not a valid interface name/ },
   { name: 'our own interface', text: '10.10.10.10 10.10.10.11 ruei-br1 i80', line: 1, field: 'mirror-if-name', reason: /creates/ },
   { name: 'six fields', text: '10.10.10.10 10.10.10.11 ens3 i80 7 8', line: 1, field: null, reason: /found 6/ },
+  { name: 'budget of 0', text: '10.10.10.10 10.10.10.11 ens3 i80 budget-mbit=0', line: 1, field: 'budget-mbit', reason: /"0" is not a whole number of Mbit\/s from 1/ },
+  { name: 'budget with a unit', text: '10.10.10.10 10.10.10.11 ens3 i80 budget-mbit=200M', line: 1, field: 'budget-mbit', reason: /"200M" is not a whole number/ },
+  { name: 'unknown option', text: '10.10.10.10 10.10.10.11 ens3 i80 budget-mbps=10', line: 1, field: 'budget-mbps', reason: /unknown option "budget-mbps=10": the options are budget-mbit=N, budget-pps=N/ },
+  { name: 'option twice', text: '10.10.10.10 10.10.10.11 ens3 i80 budget-pps=1000 budget-pps=2000', line: 1, field: 'budget-pps', reason: /given twice/ },
+  { name: 'tunnel id after an option', text: '10.10.10.10 10.10.10.11 ens3 i80 budget-pps=1000 7', line: 1, field: null, reason: /"7" follows the options/ },
   { name: 'error on a later line keeps its number', text: '# a\n# b\n10.10.10.10 10.10.10.11 ens3 i99999\n', line: 3, field: 'mirror-port-list', reason: /out of range/ },
 ];
 

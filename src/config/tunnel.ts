@@ -1,7 +1,9 @@
-// tunnel.conf (transmit side): exactly one line "receiving-ip transmit-ip mirror-if port-list [tunnel-id]", with line numbers.
+// tunnel.conf (transmit side): exactly one line "receiving-ip transmit-ip mirror-if port-list [tunnel-id] [NAME=VALUE...]",
+// with line numbers. The options (tunnel-options.ts) extend the vendor's format without changing its four fields.
 import { ConfigError, ConfigErrors, type Location } from './errors.js';
 import { nonAsciiCharacter, splitConfigLines } from './lines.js';
 import { checkAddress, parseIPv4, parseTunnelId, withCharacterHint } from './values.js';
+import { isOptionField, parseTunnelOptions, type MirrorBudget } from './tunnel-options.js';
 
 /** One mirrored service: `in` = clients connect to local port N (iN), `out` = this host connects to remote port N (oN). */
 export interface PortSpec {
@@ -22,11 +24,13 @@ export interface TunnelConf {
   readonly tunnelId: number;
   /** True when the fifth field gave the ID; false when it is the transmit IP read as a number. */
   readonly explicitId: boolean;
+  /** budget-mbit= / budget-pps=: the mirror's cap; null when there is none. */
+  readonly budget: MirrorBudget | null;
 }
 
 export const FIELD_NAMES = ['receiving-side-ip', 'transmit-side-ip', 'mirror-if-name', 'mirror-port-list', 'tunnel-id'] as const;
 
-const EXAMPLE = '"10.10.10.10 10.10.10.11 ens3 i80" (receiving-side-ip transmit-side-ip mirror-if-name mirror-port-list [tunnel-id])';
+const EXAMPLE = '"10.10.10.10 10.10.10.11 ens3 i80" (receiving-side-ip transmit-side-ip mirror-if-name mirror-port-list [tunnel-id] [budget-mbit=N] [budget-pps=N])';
 
 /** Parses tunnel.conf; throws ConfigErrors naming every problem (file:line: field: reason) at once. */
 export function parseTunnelConf(file: string, text: string): TunnelConf {
@@ -37,9 +41,14 @@ export function parseTunnelConf(file: string, text: string): TunnelConf {
   for (const extra of lines.slice(1)) {
     errors.push(new ConfigError({ file, line: extra.line }, null, `the transmit side handles exactly one tunnel, but line ${lines[0]!.line} already configures one: remove or comment out this line`));
   }
-  const { line, fields } = lines[0]!;
+  const { line, fields: allFields } = lines[0]!;
   const location: Location = { file, line };
   const fail = (field: string | null, reason: string) => errors.push(new ConfigError(location, field, reason));
+  const firstOption = allFields.findIndex(isOptionField);
+  const fields = firstOption < 0 ? allFields : allFields.slice(0, firstOption);
+  const optionFields = firstOption < 0 ? [] : allFields.slice(firstOption);
+  for (const misplaced of optionFields.filter((f) => !isOptionField(f))) fail(null, `"${misplaced}" follows the options: the positional fields come first, then NAME=VALUE options`);
+  const options = parseTunnelOptions(optionFields.filter(isOptionField), fail);
 
   const spaced = spaceInPortList(fields);
   if (spaced) {
@@ -66,7 +75,7 @@ export function parseTunnelConf(file: string, text: string): TunnelConf {
     else tunnelId = parsed;
   }
   if (errors.length > 0 || !receivingIp || !transmitIp || ports === null || tunnelId === null) throw new ConfigErrors(errors);
-  return { file, line, receivingIp, transmitIp, mirrorIf: nic, ports, tunnelId, explicitId: id !== undefined };
+  return { file, line, receivingIp, transmitIp, mirrorIf: nic, ports, tunnelId, explicitId: id !== undefined, budget: options.budget };
 }
 
 /** "i80, i443" splits into fields "i80," and "i443": say it is a space in the list, not a fifth field. */

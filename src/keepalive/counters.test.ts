@@ -64,7 +64,8 @@ test('the counters sum our mirror filters on both hooks and read the chain from 
     asked.push(`${dev} ${hook}`);
     return TC[hook];
   };
-  const counters = await readSenderCounters('ens3', { sysfsRoot, tcFilters });
+  const policeActions = async () => JSON.stringify([{ 'total acts': 2 }, { actions: [{ order: 0, kind: 'police', index: 46100, cookie: '7578742d620000000000bebc200', stats: { packets: 900, overlimits: 40 } }, { order: 1, kind: 'police', index: 7, stats: { packets: 5, overlimits: 5 } }] }]);
+  const counters = await readSenderCounters('ens3', { sysfsRoot, tcFilters, policeActions });
   assert.deepEqual(asked.sort(), ['ens3 egress', 'ens3 ingress']);
   assert.deepEqual(counters, {
     mirrored: 1900,
@@ -72,7 +73,8 @@ test('the counters sum our mirror filters on both hooks and read the chain from 
     sent: 1850,
     sentBytes: 2_470_000,
     errors: 1 + 2 + 3 + 4,
-    drops: 10 + 20 + 30 + 40,
+    drops: 10 + 30 + 40, // ruei-veth1out's 20 are the same frames as ruei-veth1in's tx drops
+    budgetShed: 40, // our police action's overlimits; index 7 (no cookie) is someone else's
     chain: {
       'ruei-veth1in': { txErrors: 1, txDropped: 10 },
       'ruei-veth1out': { rxErrors: 2, rxDropped: 20 },

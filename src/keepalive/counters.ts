@@ -1,7 +1,8 @@
 // Reads the transmit side's cumulative counters (tc mirror filters on the NIC, the veth/bridge/session chain) for the keepalive.
 import { readInterfaceCounter } from '../kernel/interface-counters.js';
-import { execOrThrow } from '../kernel/exec.js';
+import { exec, execOrThrow } from '../kernel/exec.js';
 import { parseFilters, type Hook, type TcFilter } from '../kernel/tc.js';
+import { isOurPolice, parsePoliceActions } from '../kernel/tc-police.js';
 import { BRIDGE, FIRST_MIRROR_PREF, MAX_PREF, SESSION_IF, VETH_IN, VETH_OUT } from '../model/transmit.js';
 import type { SenderCounters } from './frame.js';
 
@@ -10,6 +11,8 @@ export interface CounterSources {
   readonly sysfsRoot?: string;
   /** The output of `tc -s -j filter show dev DEV HOOK`. */
   readonly tcFilters?: (dev: string, hook: Hook) => Promise<string>;
+  /** The output of `tc -s -j actions ls action police` ("" when there are none). */
+  readonly policeActions?: () => Promise<string>;
 }
 
 // tc reads with the rtnl lock held; a stuck read must cost one keepalive's counters, not the keepalive itself.
@@ -17,6 +20,12 @@ const TC_TIMEOUT_MS = 5000;
 
 async function tcFiltersOf(dev: string, hook: Hook): Promise<string> {
   return (await execOrThrow(['tc', '-s', '-j', 'filter', 'show', 'dev', dev, hook], { timeoutMs: TC_TIMEOUT_MS })).stdout;
+}
+
+async function policeActionsOf(): Promise<string> {
+  // Without act_police loaded tc fails to list the kind: then there is no budget and nothing was shed.
+  const result = await exec(['tc', '-s', '-j', 'actions', 'ls', 'action', 'police'], { timeoutMs: TC_TIMEOUT_MS });
+  return result.code === 0 ? result.stdout : '';
 }
 
 /**
@@ -31,7 +40,7 @@ export async function readSenderCounters(mirrorIf: string, deps: CounterSources 
   // burst, ruei-tun1's last: the caller sends the keepalive right after, and a frame sent between the read of `sent`
   // and the keepalive counts at the collector before it counts here (the receive side balances that over the next
   // interval, but the shorter the gap, the more exact each interval).
-  const [ingress, egress] = await Promise.all([tcFilters(mirrorIf, 'ingress'), tcFilters(mirrorIf, 'egress')]);
+  const [ingress, egress, police] = await Promise.all([tcFilters(mirrorIf, 'ingress'), tcFilters(mirrorIf, 'egress'), (deps.policeActions ?? policeActionsOf)()]);
   const vethIn = [stat(VETH_IN, 'tx_errors'), stat(VETH_IN, 'tx_dropped')] as const;
   const vethOut = [stat(VETH_OUT, 'rx_errors'), stat(VETH_OUT, 'rx_dropped')] as const;
   const bridge = [stat(BRIDGE, 'tx_errors'), stat(BRIDGE, 'tx_dropped')] as const;
@@ -49,7 +58,11 @@ export async function readSenderCounters(mirrorIf: string, deps: CounterSources 
     sent: chain[SESSION_IF].txPackets,
     sentBytes: chain[SESSION_IF].txBytes,
     errors: sum([vethIn[0], vethOut[0], bridge[0], tun[0]]),
-    drops: sum([vethIn[1], vethOut[1], bridge[1], tun[1]]),
+    // A frame the mirror queue cannot take (the mirror CPU's backlog is full) is counted twice by the kernel: as a tx
+    // drop of ruei-veth1in (the handoff failed) and as an rx drop of ruei-veth1out (the backlog refused it). It is
+    // summed once, as ruei-veth1in's; ruei-veth1out's stays in the chain for diagnosis.
+    drops: sum([vethIn[1], bridge[1], tun[1]]),
+    budgetShed: sum(parsePoliceActions(police).filter(isOurPolice).map((a) => a.overlimits)),
     chain,
   };
 }

@@ -17,7 +17,9 @@
  *                                  a keepalive counts itself only in the next one; absent when the sender could
  *                                  not read them (its kernel objects are gone)                       (v2, optional)
  *     mirrored     packets our tc mirror filters matched on the mirror NIC (both hooks)
- *     mirrorDrops  packets those filters could not hand to ruei-veth1in
+ *     mirrorDrops  packets those filters could not hand to ruei-veth1in (the mirror queue was full)
+ *     budgetShed   packets the mirror budget (tunnel.conf budget-mbit=/budget-pps=) kept out of the mirror: counted
+ *                  apart, so the receive side tells shedding from loss (optional: older senders omit it)
  *     sent         packets transmitted by ruei-tun1 (tx_packets)
  *     sentBytes    bytes transmitted by ruei-tun1 (tx_bytes)
  *     errors       tx_errors of ruei-veth1in, ruei-br1, ruei-tun1 + rx_errors of ruei-veth1out
@@ -63,6 +65,8 @@ export interface SenderCounters {
   readonly sentBytes: number;
   readonly errors: number;
   readonly drops: number;
+  /** Frames the mirror budget shed (police overlimits); absent from senders that predate the budget. */
+  readonly budgetShed?: number;
   readonly chain: {
     readonly 'ruei-veth1in': { readonly txErrors: number; readonly txDropped: number };
     readonly 'ruei-veth1out': { readonly rxErrors: number; readonly rxDropped: number };
@@ -140,8 +144,13 @@ function decodeCounters(value: unknown): SenderCounters | null {
     if (counts === null) return null;
     chain[ifName] = counts;
   }
+  const optional: Record<string, number> = {};
+  if (hasOwn(value, 'budgetShed')) {
+    if (!isCount(value.budgetShed)) return null;
+    optional.budgetShed = value.budgetShed;
+  }
   // Every field of TOTALS and CHAIN_FIELDS was checked above, which is exactly what the type promises.
-  return { ...totals, chain } as unknown as SenderCounters;
+  return { ...totals, ...optional, chain } as unknown as SenderCounters;
 }
 
 /** The named fields of `object`, or null when one of them is not a counter. */

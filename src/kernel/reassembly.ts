@@ -1,9 +1,10 @@
-// Checks the collector's IPv4 reassembly limits: the defaults drop fragments of the tunnels' large frames under bursts.
+// Checks the collector's IPv4 reassembly settings: a tunnel frame larger than the underlay's MTU crosses as IP
+// fragments, and the collector's kernel reassembles them. Its defaults are the right ones for ux-tunnel; one setting
+// that older guides (and this project's README, before the mirror queue) recommended is unsafe.
 import { readFileSync } from 'node:fs';
 
-/** What the README's "Collector tuning" recommends (measured: with these, the lab's reassembly failures went to 0). */
-export const RECOMMENDED_HIGH_THRESH = 64 * 1024 * 1024;
-export const RECOMMENDED_MAX_DIST = 0;
+/** The kernel's default, and what ux-tunnel wants: see reassemblyWarnings. */
+export const RECOMMENDED_MAX_DIST = 64;
 
 export type SysctlReader = (name: string) => string | null;
 
@@ -16,27 +17,17 @@ const readProcSys: SysctlReader = (name) => {
 };
 
 /**
- * One warning per setting below the recommendation, with the command that fixes it. Not applied automatically:
- * these are host-wide limits (every IP flow of the host, every network namespace's share), the operator's call.
+ * A warning, with the command that fixes it, when ipfrag_max_dist is 0. The transmit side sends each tunnel's frames
+ * from one CPU in order, so the fragments of one frame arrive back to back and the default distance (64) never drops
+ * a good frame. With 0 the check is off: a fragment whose partner was lost waits ipfrag_time (30 s) while the
+ * sender's 16-bit IP ID wraps (in under a second at a few hundred Mbit/s), and is then joined with a later frame's
+ * fragment of the same ID: a corrupted frame reaches the analyzer. Settings that cannot be read give no warning.
  */
 export function reassemblyWarnings(read: SysctlReader = readProcSys): string[] {
-  const warnings: string[] = [];
-  // Number(null) is 0: an unreadable setting must read as unknown, not as a limit of 0.
-  const number = (name: string) => {
-    const text = read(name);
-    return text === null || text === '' ? NaN : Number(text);
-  };
-  const maxDist = number('net.ipv4.ipfrag_max_dist');
-  const highThresh = number('net.ipv4.ipfrag_high_thresh');
-  const fixes: string[] = [];
-  if (Number.isFinite(maxDist) && maxDist !== RECOMMENDED_MAX_DIST) {
-    warnings.push(`net.ipv4.ipfrag_max_dist is ${maxDist}: fragments of a tunnel frame that arrive interleaved with ${maxDist} others are dropped, and the whole mirrored frame with them`);
-    fixes.push(`net.ipv4.ipfrag_max_dist=${RECOMMENDED_MAX_DIST}`);
-  }
-  if (Number.isFinite(highThresh) && highThresh < RECOMMENDED_HIGH_THRESH) {
-    warnings.push(`net.ipv4.ipfrag_high_thresh is ${highThresh} bytes: bursts of fragmented tunnel frames exceed it and are dropped`);
-    fixes.push(`net.ipv4.ipfrag_high_thresh=${RECOMMENDED_HIGH_THRESH}`);
-  }
-  if (fixes.length > 0) warnings.push(`recommended on a collector (README, "Collector tuning"): sysctl -w ${fixes.join(' ')}, and the same in /etc/sysctl.d/90-ux-tunnel.conf`);
-  return warnings;
+  const text = read('net.ipv4.ipfrag_max_dist');
+  if (text === null || text.trim() !== '0') return [];
+  return [
+    'net.ipv4.ipfrag_max_dist is 0: a stale IP fragment can be joined with another tunnel frame\'s fragments once the sender\'s IP ID wraps, and a corrupted frame reaches ruei-mtun',
+    `restore the kernel's default: sysctl -w net.ipv4.ipfrag_max_dist=${RECOMMENDED_MAX_DIST}, and remove the setting from /etc/sysctl.d (README, "Collector: IP reassembly")`,
+  ];
 }

@@ -19,3 +19,22 @@ test('formatArgv quotes only what a shell would need quoted', () => {
   assert.equal(formatArgv(['tc', 'filter', 'add', 'dev', 'ens3', 'protocol', 'ip', 'u32', 'match', 'ip', 'dport', '80', '0xffff']), 'tc filter add dev ens3 protocol ip u32 match ip dport 80 0xffff');
   assert.equal(formatArgv(['echo', 'a b', "it's"]), `echo 'a b' 'it'\\''s'`);
 });
+
+test('a write is shown as the shell line; a retried operation runs again until it succeeds, then the rest', async (t) => {
+  const { mkdtemp, readFile, rm, writeFile } = await import('node:fs/promises');
+  const { tmpdir } = await import('node:os');
+  const { join } = await import('node:path');
+  const { write, op } = await import('../plan/operation.js');
+  const dir = await mkdtemp(join(tmpdir(), 'uxt-runner-'));
+  t.after(() => rm(dir, { recursive: true, force: true }));
+  const lines: string[] = [];
+  const runner = systemRunner({ echo: (line) => lines.push(line) });
+  // "sh -c" stands in for a kernel that says "not yet" twice: a counter file makes the third attempt succeed.
+  const counter = join(dir, 'n');
+  await writeFile(counter, '0');
+  const flaky = { ...op('ip', ['-c', `n=$(cat ${counter}); echo $((n+1)) > ${counter}; [ "$n" -ge 2 ] || { echo busy >&2; exit 1; }`]), tool: 'sh' as never, retry: { on: /busy/, attempts: 5, pauseMs: 10 } };
+  await runner.apply([flaky, write(join(dir, 'rps_cpus'), '2')]);
+  assert.equal((await readFile(counter, 'utf8')).trim(), '3', 'ran three times');
+  assert.equal(await readFile(join(dir, 'rps_cpus'), 'utf8'), '2\n');
+  assert.equal(lines[1], `[#] echo 2 > ${join(dir, 'rps_cpus')}`);
+});

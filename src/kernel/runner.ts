@@ -1,6 +1,7 @@
 // The command-runner boundary for kernel state: reads always run, changes are echoed ("[#] ip ...") and can be dry-run.
 import { CommandError, exec, execOrThrow, formatArgv, type ExecResult } from './exec.js';
-import { argvOf, type Operation, type Tool } from '../plan/operation.js';
+import { writeFile } from 'node:fs/promises';
+import { argvOf, describeOperation, type Operation, type Tool } from '../plan/operation.js';
 
 export interface RunnerOptions {
   /** Print the commands that would change state, change nothing. */
@@ -31,7 +32,7 @@ export function systemRunner(options: RunnerOptions = {}): KernelRunner {
     read: (argv) => execOrThrow(argv),
     probe: (argv) => exec(argv),
     async apply(operations) {
-      for (const operation of operations) echo?.(`[#] ${formatArgv(argvOf(operation))}`);
+      for (const operation of operations) echo?.(`[#] ${describeOperation(operation, formatArgv)}`);
       if (dryRun || operations.length === 0) return operations.length;
       const done: Operation[] = [];
       try {
@@ -55,7 +56,7 @@ interface Group {
 function groupBatches(operations: readonly Operation[]): Group[] {
   const groups: Group[] = [];
   for (const operation of operations) {
-    const batchable = BATCHABLE.has(operation.tool) && !operation.tolerate && operation.args.every((a) => /^\S+$/.test(a));
+    const batchable = BATCHABLE.has(operation.tool) && !operation.tolerate && !operation.retry && operation.args.every((a) => /^\S+$/.test(a));
     const last = groups[groups.length - 1];
     if (last && batchable && last.batchable && last.operations[0]?.tool === operation.tool) last.operations.push(operation);
     else groups.push({ batchable, operations: [operation] });
@@ -66,7 +67,16 @@ function groupBatches(operations: readonly Operation[]): Group[] {
 async function runGroup(group: Group, done: Operation[]): Promise<void> {
   if (!group.batchable || group.operations.length === 1) {
     for (const operation of group.operations) {
-      const result = await exec(argvOf(operation));
+      if (operation.tool === 'write') {
+        await writeSetting(operation);
+        done.push(operation);
+        continue;
+      }
+      let result = await exec(argvOf(operation));
+      for (let attempt = 1; result.code !== 0 && operation.retry && attempt < operation.retry.attempts && operation.retry.on.test(result.stderr); attempt++) {
+        await new Promise((resolve) => setTimeout(resolve, operation.retry!.pauseMs));
+        result = await exec(argvOf(operation));
+      }
       if (result.code !== 0 && !(operation.tolerate && operation.tolerate.test(result.stderr))) {
         throw new CommandError(argvOf(operation), result.code, result.stderr);
       }
@@ -91,12 +101,24 @@ async function runGroup(group: Group, done: Operation[]): Promise<void> {
   throw new CommandError(argvOf(failed), result.code, stderr);
 }
 
+/** A write to a kernel setting file; its failure reads like a failed command (what, where, the kernel's answer). */
+async function writeSetting(operation: Operation): Promise<void> {
+  const [path, value] = operation.args as [string, string];
+  try {
+    await writeFile(path, `${value}\n`);
+  } catch (error) {
+    throw new CommandError(['echo', value, '>', path], 1, (error as Error).message);
+  }
+}
+
 async function rollback(done: readonly Operation[], echo: ((line: string) => void) | null): Promise<void> {
   const undos = done.map((operation) => operation.undo).filter((u): u is Operation => u !== undefined).reverse();
   if (undos.length === 0) return;
   echo?.(`[!] rolling back ${undos.length} operation(s)`);
   for (const undo of undos) {
-    echo?.(`[#] ${formatArgv(argvOf(undo))}`);
-    await exec(argvOf(undo)); // best effort: a failed undo must not hide the original error
+    echo?.(`[#] ${describeOperation(undo, formatArgv)}`);
+    // Best effort: a failed undo must not hide the original error.
+    if (undo.tool === 'write') await writeSetting(undo).catch(() => undefined);
+    else await exec(argvOf(undo));
   }
 }

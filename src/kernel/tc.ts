@@ -22,12 +22,14 @@ export interface TcFilter {
   readonly keys: Readonly<Record<string, unknown>> | null;
   /** The mirred action's "egress mirror" / "ingress redirect" and target device; null without one. */
   readonly mirred: { readonly how: string; readonly toDev: string } | null;
-  /** The first action's kind ("mirred", "gact") and control ("pass", "continue", "pipe", ...). */
+  /** The kind ("mirred", "gact") and control ("pass", "continue", ...) of the first action other than police. */
   readonly action: string | null;
   readonly control: string | null;
-  /** Packets the first action saw (tc -s); 0 when the kernel gives no counter. */
+  /** Indexes of the police actions (the mirror budget) before it, in order. */
+  readonly police: readonly number[];
+  /** Packets that action saw (tc -s): for mirred, the frames copied; 0 when the kernel gives no counter. */
   readonly packets: number;
-  /** Packets the first action dropped: for mirred, copies it could not hand to the mirror device. */
+  /** Packets it dropped, plus its overlimits (a mirred that cannot hand a copy to the mirror device counts one). */
   readonly drops: number;
 }
 
@@ -40,6 +42,8 @@ export interface FilterSpec {
   readonly match: readonly string[];
   /** mirror: copy to the mirror device and let classification continue; pass: stop here, copy nothing (loop guard). */
   readonly action: 'mirror' | 'pass';
+  /** The mirror budget's police actions (tc-police.ts) a frame must conform to before it is copied, by index. */
+  readonly police?: readonly number[];
 }
 
 interface RawQdisc {
@@ -49,11 +53,12 @@ interface RawQdisc {
 }
 interface RawAction {
   kind?: string;
+  index?: number;
   mirred_action?: string;
   direction?: string;
   to_dev?: string;
   control_action?: { type?: string };
-  stats?: { packets?: number; drops?: number };
+  stats?: { packets?: number; drops?: number; overlimits?: number };
 }
 interface RawFilter {
   protocol?: string;
@@ -83,7 +88,7 @@ export function parseFilters(json: string, dev: string, hook: Hook): TcFilter[] 
     .map((f) => {
       const actions = f.options?.actions ?? [];
       const mirred = actions.find((a) => a.kind === 'mirred');
-      const first = actions[0];
+      const first = actions.find((a) => a.kind !== 'police');
       const handle = f.options?.handle ?? f.options?.fh;
       return {
         dev,
@@ -96,8 +101,10 @@ export function parseFilters(json: string, dev: string, hook: Hook): TcFilter[] 
         mirred: mirred ? { how: `${mirred.direction ?? ''} ${mirred.mirred_action ?? ''}`.trim(), toDev: mirred.to_dev ?? '' } : null,
         action: first?.kind ?? null,
         control: first?.control_action?.type ?? null,
+        police: actions.slice(0, first ? actions.indexOf(first) : actions.length).filter((a) => a.kind === 'police').map((a) => a.index ?? -1),
         packets: first?.stats?.packets ?? 0,
-        drops: first?.stats?.drops ?? 0,
+        // mirred counts a copy the mirror device refused (its queue full) as an overlimit, not as a drop.
+        drops: (first?.stats?.drops ?? 0) + (first?.kind === 'mirred' ? (first.stats?.overlimits ?? 0) : 0),
       };
     });
 }
@@ -132,9 +139,10 @@ export function delQdiscArgs(dev: string, kind: string): string[] {
 }
 
 // One flower filter per pref, always handle 1: deletion can then name exactly the filter we made.
-export function addFilterArgs(dev: string, spec: FilterSpec, mirrorDev: string): string[] {
-  const action = spec.action === 'mirror' ? ['action', 'mirred', 'egress', 'mirror', 'dev', mirrorDev, 'continue'] : ['action', 'pass'];
-  return ['filter', 'add', 'dev', dev, spec.hook, 'pref', String(spec.pref), 'protocol', spec.protocol, 'handle', '1', 'flower', ...spec.match, ...action];
+export function addFilterArgs(dev: string, spec: FilterSpec, mirrorDev: string, verb: 'add' | 'replace' = 'add'): string[] {
+  const budget = (spec.police ?? []).flatMap((index) => ['action', 'police', 'index', String(index)]);
+  const action = spec.action === 'mirror' ? [...budget, 'action', 'mirred', 'egress', 'mirror', 'dev', mirrorDev, 'continue'] : ['action', 'pass'];
+  return ['filter', verb, 'dev', dev, spec.hook, 'pref', String(spec.pref), 'protocol', spec.protocol, 'handle', '1', 'flower', ...spec.match, ...action];
 }
 
 export function delFilterArgs(dev: string, hook: Hook, pref: number, protocol: string, handle: string | null, kind: string): string[] {
@@ -146,6 +154,7 @@ export function delFilterArgs(dev: string, hook: Hook, pref: number, protocol: s
 export function sameFilter(filter: TcFilter, spec: FilterSpec, mirrorDev: string): boolean {
   if (filter.hook !== spec.hook || filter.pref !== spec.pref || filter.protocol !== spec.protocol || filter.kind !== 'flower') return false;
   if (spec.action === 'mirror' ? !(filter.mirred?.how === 'egress mirror' && filter.mirred.toDev === mirrorDev && filter.control === 'continue') : !(filter.action === 'gact' && filter.control === 'pass')) return false;
+  if (filter.police.join(',') !== (spec.police ?? []).join(',')) return false;
   return normalizedKeys(filter.keys ?? {}) === normalizedKeys(keysOf(spec.match));
 }
 

@@ -1,10 +1,11 @@
 // Reads the transmit side's kernel state in one go: links (with bridge masters), VETH_IN's addresses, L2TP, tc.
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { readL2tp } from './l2tp.js';
 import { parseLinks } from './links.js';
 import { readQdiscsAndFilters } from './tc.js';
+import { readPoliceActions } from './tc-police.js';
 import type { KernelRunner } from './runner.js';
-import { SESSION_IF, VETH_IN, type TransmitKernelState } from '../model/transmit.js';
+import { MIRROR_RPS_FILE, parseCpuList, parseCpuMask, SESSION_IF, VETH_IN, VETH_OUT, type TransmitKernelState } from '../model/transmit.js';
 
 interface RawLink {
   ifname: string;
@@ -31,7 +32,7 @@ export async function readTransmitState(runner: KernelRunner): Promise<TransmitK
     const parsed = addr.code === 0 && addr.stdout.trim() ? (JSON.parse(addr.stdout) as RawLink[]) : [];
     vethInAddresses = parsed.flatMap((l) => (l.addr_info ?? []).filter((a) => a.family === 'inet' && a.local).map((a) => a.local!));
   }
-  const [l2tp, tc] = await Promise.all([readL2tp(runner), readQdiscsAndFilters(runner)]);
+  const [l2tp, tc, police] = await Promise.all([readL2tp(runner), readQdiscsAndFilters(runner), readPoliceActions(runner)]);
   return {
     links,
     masters: parseMasters(linkJson),
@@ -42,6 +43,17 @@ export async function readTransmitState(runner: KernelRunner): Promise<TransmitK
     qdiscs: tc.qdiscs,
     sessionRootQdisc: tc.roots.get(SESSION_IF) ?? null,
     filters: tc.filters,
+    police,
     ipv6: existsSync('/proc/sys/net/ipv6'),
+    mirrorRpsMask: links.some((l) => l.name === VETH_OUT) ? parseCpuMask(readText(MIRROR_RPS_FILE)) : null,
+    onlineCpus: parseCpuList(readText('/sys/devices/system/cpu/online') ?? '0'),
   };
+}
+
+function readText(path: string): string | null {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch {
+    return null;
+  }
 }

@@ -56,6 +56,8 @@ export interface TunnelHealth {
   /** Sender-side errors and drops along veth, bridge and tunnel interface (sums of interval deltas). */
   readonly senderErrors: number;
   readonly senderDrops: number;
+  /** Frames the sender's mirror budget kept out of the mirror on purpose: not loss (sum of interval deltas). */
+  readonly budgetShed: number;
   /** rx errors + rx dropped of ruei-mtun-NNNNN (sum of interval deltas). */
   readonly receiveErrors: number;
   /** The last settled interval; null until three keepalives with counters (version 2) have arrived. */

@@ -61,6 +61,7 @@ interface Entry {
   received: number;
   senderErrors: number;
   senderDrops: number;
+  budgetShed: number;
   receiveErrors: number;
   /** Confirmed lost frames (see countInterval). */
   lost: number;
@@ -210,6 +211,7 @@ export class HealthTracker {
     entry.mirrored += Math.max(0, now.counters.mirrored - prev.counters.mirrored);
     entry.senderErrors += Math.max(0, now.counters.errors - prev.counters.errors);
     entry.senderDrops += Math.max(0, now.counters.drops - prev.counters.drops);
+    entry.budgetShed += Math.max(0, (now.counters.budgetShed ?? 0) - (prev.counters.budgetShed ?? 0));
     entry.receiveErrors += Math.max(0, now.rx.errors + now.rx.dropped - prev.rx.errors - prev.rx.dropped);
     const deficit = entry.sent - entry.received;
     entry.pending.push({ seconds: Math.max(0, (now.sentAtMs - prev.sentAtMs) / 1000), sent, received, deficit });
@@ -250,7 +252,7 @@ function isRestart(prev: Arrival, now: Arrival): boolean {
 function newEntry(conf: ConfiguredTunnel): Entry {
   return {
     conf, state: 'waiting', last: null, interval: null, source: null, nat: null, keepalives: 0, sequenceGaps: 0, senderRestarts: 0,
-    mirrored: 0, sent: 0, received: 0, senderErrors: 0, senderDrops: 0, receiveErrors: 0, lost: 0, pending: [], lastInterval: null,
+    mirrored: 0, sent: 0, received: 0, senderErrors: 0, senderDrops: 0, budgetShed: 0, receiveErrors: 0, lost: 0, pending: [], lastInterval: null,
   };
 }
 
@@ -265,7 +267,7 @@ function toHealth(e: Entry, state: TunnelState, nowMs: number): TunnelHealth {
     keepalives: e.keepalives, sequenceGaps: e.sequenceGaps, senderRestarts: e.senderRestarts,
     mirroredFrames: e.mirrored, sentFrames: e.sent, receivedFrames: e.received, lostFrames: lost,
     lossPercent: e.sent > 0 ? (lost / e.sent) * 100 : null,
-    senderErrors: e.senderErrors, senderDrops: e.senderDrops, receiveErrors: e.receiveErrors, lastInterval: e.lastInterval,
+    senderErrors: e.senderErrors, senderDrops: e.senderDrops, budgetShed: e.budgetShed, receiveErrors: e.receiveErrors, lastInterval: e.lastInterval,
   };
 }
 

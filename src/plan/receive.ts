@@ -1,7 +1,8 @@
 // Pure planning for the receive side: configured tunnels + kernel state -> ordered operations (adds before deletes).
 import type { ReceiveTunnel } from '../config/tunnels.js';
 import { describeTunnelId } from '../config/values.js';
-import { addSessionArgs, addTunnelArgs, delTunnelArgs, type L2tpSession, type L2tpTunnel } from '../kernel/l2tp.js';
+import type { L2tpSession, L2tpTunnel } from '../kernel/l2tp.js';
+import { L2TPV3_IP } from '../transport/l2tpv3-ip.js';
 import type { Link } from '../kernel/links.js';
 import { addBlockMirrorArgs, addClsactWithBlockArgs, delBlockFilterArgs, delQdiscArgs } from '../kernel/tc-blocks.js';
 import {
@@ -73,7 +74,7 @@ export function planReceive(desired: readonly ReceiveTunnel[], state: ReceiveKer
     const link = session ? view.linksByName.get(session.interface) : undefined;
     if (!session || !link || !matches(existing, sessions, tunnel)) {
       // An orphan tunnel (a crash between tunnel and session add) or one with other addresses/IDs: recreate it.
-      replaceDeletes.push(ip(delTunnelArgs(tunnel.tunnelId)));
+      replaceDeletes.push(L2TPV3_IP.remove(tunnel.tunnelId));
       // A fresh name: the kernel unregisters the old interface asynchronously, after `l2tp del tunnel` returns.
       const planned = { tunnel, ifname: freshName() };
       plan.replaced.push(planned);
@@ -99,10 +100,7 @@ export function planReceive(desired: readonly ReceiveTunnel[], state: ReceiveKer
   const replaceDeletesEnd = replaceDeletes.length > 0 ? operations.length : 0;
   for (const { tunnel, ifname } of create) {
     const id = tunnel.tunnelId;
-    operations.push(
-      ip(addTunnelArgs(id, id, tunnel.receivingIp, tunnel.transmitIp), ip(delTunnelArgs(id))),
-      ip(addSessionArgs(ifname, id, id, id)),
-    );
+    operations.push(...L2TPV3_IP.create({ tunnelId: id, local: tunnel.receivingIp, remote: tunnel.transmitIp, ifname }));
     // Before the interface is up: no IPv6 link-local address, so the collector never sends NDP/MLD into a tunnel.
     if (state.ipv6) operations.push(ip(['link', 'set', 'dev', ifname, 'addrgenmode', 'none']));
     operations.push(ip(['link', 'set', 'dev', ifname, 'mtu', String(RECEIVE_MTU), 'promisc', 'on']));
@@ -117,7 +115,7 @@ export function planReceive(desired: readonly ReceiveTunnel[], state: ReceiveKer
   }
   // Up last: a tunnel carries frames only once its mirror into ruei-mtun is in place.
   for (const { ifname } of create) operations.push(ip(['link', 'set', 'dev', ifname, 'up']));
-  for (const id of removed) operations.push(ip(delTunnelArgs(id)));
+  for (const id of removed) operations.push(L2TPV3_IP.remove(id));
   for (const name of removedLinks) operations.push(ip(['link', 'del', 'dev', name]));
   const added = create.filter((c) => !plan.replaced.includes(c));
   return { operations, ...plan, added, removed, removedLinks, replaceDeletesEnd, conflicts };
@@ -131,7 +129,7 @@ export function planReceiveStop(state: ReceiveKernelState, configuredIds: Readon
   if (filterState(state) !== 'missing') operations.push(tc(delBlockFilterArgs(MIRROR_BLOCK, MIRROR_PREF)));
   const ids = new Set(view.ownedTunnelIds);
   for (const t of state.tunnels) if (configuredIds.has(t.tunnelId) && !view.sessionsByTunnel.has(t.tunnelId)) ids.add(t.tunnelId);
-  for (const id of [...ids].sort((a, b) => a - b)) operations.push(ip(delTunnelArgs(id)));
+  for (const id of [...ids].sort((a, b) => a - b)) operations.push(L2TPV3_IP.remove(id));
   const sessionIfs = new Set(state.sessions.map((s) => s.interface));
   for (const name of strayLinks(state, sessionIfs)) operations.push(ip(['link', 'del', 'dev', name]));
   if (view.linksByName.has(AGGREGATION_IF)) operations.push(ip(['link', 'del', 'dev', AGGREGATION_IF]));

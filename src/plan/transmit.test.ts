@@ -15,7 +15,7 @@ const lines = (ops: readonly Operation[]) => ops.map((o) => argvOf(o).join(' '))
 
 const EMPTY: TransmitKernelState = {
   links: [link('lo', null), link('ens3', null)], masters: new Map(), vethInAddresses: [], vethInNoArp: false,
-  tunnels: [], sessions: [], qdiscs: new Map(), sessionRootQdisc: null, filters: [], ipv6: true,
+  tunnels: [], sessions: [], qdiscs: new Map(), sessionRootQdisc: null, filters: [], ipv6: true, mirrorRpsMask: null, onlineCpus: [0, 1], police: [],
 };
 
 const CONF = parseTunnelConf('tunnel.conf', '10.10.10.10 10.10.10.11 ens3 i80\n');
@@ -27,13 +27,13 @@ function started(conf = CONF, base: TransmitKernelState = EMPTY, packets = 0): T
     dev: conf.mirrorIf, hook: s.hook, pref: s.pref, protocol: s.protocol, kind: 'flower', handle: '1',
     keys: { ...(s.protocol === 'all' ? {} : { eth_type: s.protocol === 'ip' ? 'ipv4' : 'ipv6' }), ...keysOf(s.match) },
     mirred: s.action === 'mirror' ? { how: 'egress mirror', toDev: VETH_IN } : null,
-    action: s.action === 'mirror' ? 'mirred' : 'gact', control: s.action === 'mirror' ? 'continue' : 'pass', packets, drops: 0,
+    action: s.action === 'mirror' ? 'mirred' : 'gact', control: s.action === 'mirror' ? 'continue' : 'pass', police: s.police ?? [], packets, drops: 0,
   }));
   return {
     ...base,
     links: [...base.links, ours(VETH_IN, 'veth'), ours(VETH_OUT, 'veth'), ours(BRIDGE, 'bridge'), ours(SESSION_IF, null)],
     masters: new Map([[VETH_OUT, BRIDGE], [SESSION_IF, BRIDGE]]),
-    vethInAddresses: ['169.254.115.1'], vethInNoArp: true, sessionRootQdisc: 'noqueue',
+    vethInAddresses: ['169.254.115.1'], vethInNoArp: true, sessionRootQdisc: 'noqueue', mirrorRpsMask: 2n,
     tunnels: [...base.tunnels, { tunnelId: conf.tunnelId, peerTunnelId: conf.tunnelId, encap: 'IP', local: conf.transmitIp, peer: conf.receivingIp }],
     sessions: [...base.sessions, { sessionId: conf.tunnelId, tunnelId: conf.tunnelId, peerSessionId: conf.tunnelId, peerTunnelId: conf.tunnelId, interface: SESSION_IF }],
     qdiscs: new Map([...base.qdiscs, [conf.mirrorIf, { dev: conf.mirrorIf, kind: base.qdiscs.get(conf.mirrorIf)?.kind ?? 'clsact' }]]),
@@ -59,6 +59,7 @@ test('start on a bare host: the exact commands, in order (objects, settings, up,
     'ip link set dev ruei-veth1out promisc on',
     'ip link set dev ruei-veth1out master ruei-br1',
     'ip link set dev ruei-veth1out type bridge_slave learning off',
+    'write /sys/class/net/ruei-veth1out/queues/rx-0/rps_cpus 2',
     'ip link set dev ruei-tun1 addrgenmode none',
     'ip link set dev ruei-tun1 mtu 64000',
     'ip link set dev ruei-tun1 promisc on',
@@ -118,12 +119,12 @@ test('start on a started host changes nothing; stop is the exact inverse', () =>
     'ip link del ruei-veth1in',
   ]);
   assert.deepEqual(planStop(EMPTY), [], 'stop on a bare host does nothing');
-  assert.deepEqual(stateAfterStop(state), { ...EMPTY, masters: new Map(), sessionRootQdisc: null }, 'stop leaves exactly the state before start');
+  assert.deepEqual(stateAfterStop(state), { ...EMPTY, masters: new Map(), sessionRootQdisc: null, mirrorRpsMask: null }, 'stop leaves exactly the state before start');
   assert.deepEqual(lines(planStart(CONF, stateAfterStop(state)).operations), lines(planStart(CONF, EMPTY).operations));
 });
 
 test('a foreign clsact with a foreign filter is reused and kept: stop removes only our filters', () => {
-  const foreign: TcFilter = { dev: 'ens3', hook: 'ingress', pref: 10, protocol: 'ip', kind: 'u32', handle: '800::800', keys: null, mirred: null, action: 'gact', control: 'pass', packets: 5, drops: 0 };
+  const foreign: TcFilter = { dev: 'ens3', hook: 'ingress', pref: 10, protocol: 'ip', kind: 'u32', handle: '800::800', keys: null, mirred: null, action: 'gact', control: 'pass', police: [], packets: 5, drops: 0 };
   const base: TransmitKernelState = { ...EMPTY, qdiscs: new Map([['ens3', { dev: 'ens3', kind: 'clsact' }]]), filters: [foreign] };
   const plan = planStart(CONF, base);
   assert.deepEqual(plan.conflicts, []);
@@ -137,7 +138,7 @@ test('a foreign clsact with a foreign filter is reused and kept: stop removes on
 test('conflicts are found before any change: foreign ingress qdisc, foreign filter at our pref, tunnel ID in use, odd interfaces', () => {
   const ingress = planStart(CONF, { ...EMPTY, qdiscs: new Map([['ens3', { dev: 'ens3', kind: 'ingress' }]]) });
   assert.match(ingress.conflicts.join('\n'), /ens3 has an "ingress" qdisc that is not ours: it has no egress hook/);
-  const atOurPref: TcFilter = { dev: 'ens3', hook: 'egress', pref: 46101, protocol: 'ip', kind: 'u32', handle: '800::800', keys: null, mirred: null, action: 'gact', control: 'drop', packets: 0, drops: 0 };
+  const atOurPref: TcFilter = { dev: 'ens3', hook: 'egress', pref: 46101, protocol: 'ip', kind: 'u32', handle: '800::800', keys: null, mirred: null, action: 'gact', control: 'drop', police: [], packets: 0, drops: 0 };
   const pref = planStart(CONF, { ...EMPTY, qdiscs: new Map([['ens3', { dev: 'ens3', kind: 'clsact' }]]), filters: [atOurPref] });
   assert.match(pref.conflicts.join('\n'), /egress has a filter at pref 46101 \(u32\) that is not ours/);
   const clash = planStart(CONF, { ...EMPTY, tunnels: [{ tunnelId: 168430091, peerTunnelId: 1, encap: 'IP', local: '10.10.10.11', peer: '10.9.9.9' }] });
@@ -146,14 +147,38 @@ test('conflicts are found before any change: foreign ingress qdisc, foreign filt
   assert.match(odd.conflicts.join('\n'), /an interface ruei-br1 of kind dummy exists/);
 });
 
+test('a mirror budget: police actions made before the filters bind them, changed in place, removed after the filters', () => {
+  const conf = parseTunnelConf('t', '10.10.10.10 10.10.10.11 ens3 i80 budget-mbit=200 budget-pps=20000');
+  const fresh = lines(planStart(conf, EMPTY).operations);
+  const bytes = 'tc actions add action police rate 200000000bit burst 250000 mtu 65536 conform-exceed continue/pipe index 46100 cookie 7578742d62000000000bebc200';
+  assert.ok(fresh.includes(bytes), fresh.join('\n'));
+  assert.ok(fresh.includes('tc actions add action police pkts_rate 20000 pkts_burst 200 conform-exceed continue/pipe index 46110 cookie 7578742d700000000000004e20'));
+  const filter = 'tc filter add dev ens3 ingress pref 46101 protocol ip handle 1 flower ip_proto tcp dst_port 80 action police index 46100 action police index 46110 action mirred egress mirror dev ruei-veth1in continue';
+  assert.ok(fresh.indexOf(bytes) < fresh.indexOf(filter), 'the police actions exist before a filter binds them');
+  const police = [{ index: 46100, cookie: '7578742d62000000000bebc200', packets: 0, overlimits: 0 }, { index: 46110, cookie: '7578742d700000000000004e20', packets: 0, overlimits: 0 }];
+  const running = { ...started(conf), police };
+  assert.deepEqual(lines(planStart(conf, running).operations), [], 'the same budget changes nothing');
+  const changed = lines(planStart(parseTunnelConf('t', '10.10.10.10 10.10.10.11 ens3 i80 budget-mbit=100 budget-pps=20000'), running).operations);
+  assert.deepEqual(changed, ['tc actions change action police rate 100000000bit burst 131072 mtu 65536 conform-exceed continue/pipe index 46100 cookie 7578742d620000000005f5e100']);
+  const removed = lines(planStart(CONF, running).operations);
+  assert.equal(removed.filter((l) => l.startsWith('tc filter replace')).length, 8, 'every mirror filter is replaced without the police actions');
+  assert.deepEqual(removed.slice(-2), ['tc actions delete action police index 46100', 'tc actions delete action police index 46110'], 'then the police actions go');
+  const stop = lines(planStop(running));
+  assert.deepEqual(stop.slice(9, 11), ['tc actions delete action police index 46100', 'tc actions delete action police index 46110'], 'stop removes them after the filters and the clsact');
+  assert.deepEqual(stateAfterStop(running).police, []);
+  const foreign = planStart(conf, { ...EMPTY, police: [{ index: 46100, cookie: null, packets: 0, overlimits: 0 }] });
+  assert.match(foreign.conflicts.join('\n'), /police action with index 46100 exists that ux-tunnel-transmit did not create/);
+});
+
 test('a changed config converges: new ports replace the old filters, a new remote replaces the tunnel, an old NIC is cleaned', () => {
   const state = started();
   const ports = planStart(parseTunnelConf('t', '10.10.10.10 10.10.10.11 ens3 i8080'), state);
   const portLines = lines(ports.operations);
-  assert.ok(portLines.includes('tc filter del dev ens3 ingress pref 46101 protocol ip handle 1 flower'));
-  assert.ok(portLines.includes('tc filter add dev ens3 ingress pref 46101 protocol ip handle 1 flower ip_proto tcp dst_port 8080 action mirred egress mirror dev ruei-veth1in continue'));
-  assert.ok(portLines.indexOf('tc filter del dev ens3 ingress pref 46101 protocol ip handle 1 flower') < portLines.findIndex((l) => l.includes('dst_port 8080')));
+  assert.ok(!portLines.some((l) => l.startsWith('tc filter del')), 'a filter whose slot stays is replaced in place, not deleted first');
+  assert.ok(portLines.includes('tc filter replace dev ens3 ingress pref 46101 protocol ip handle 1 flower ip_proto tcp dst_port 8080 action mirred egress mirror dev ruei-veth1in continue'));
   assert.ok(!portLines.some((l) => l.includes('pref 46103')), 'the fragment filters did not change');
+  const all = lines(planStart(parseTunnelConf('t', '10.10.10.10 10.10.10.11 ens3 all'), state).operations);
+  assert.ok(all.indexOf('tc filter del dev ens3 ingress pref 46101 protocol ip handle 1 flower') < all.findIndex((l) => l.includes('ingress pref 46101 protocol all')), 'a pref given to another protocol is freed first');
   const remote = lines(planStart(parseTunnelConf('t', '10.10.10.20 10.10.10.11 ens3 i80'), state).operations);
   assert.deepEqual(remote.slice(0, 3), [
     'ip l2tp del tunnel tunnel_id 168430091',

@@ -1,12 +1,14 @@
 // Pure planning for the transmit side: tunnel.conf + kernel state -> ordered ip/tc operations for start and stop.
 import type { TunnelConf } from '../config/tunnel.js';
-import { addSessionArgs, addTunnelArgs, delTunnelArgs } from '../kernel/l2tp.js';
+import { L2TPV3_IP } from '../transport/l2tpv3-ip.js';
+import { delPolice, isOurPolice, policeArgs, policeCookie, type PoliceSpec } from '../kernel/tc-police.js';
+import { delPoliceArgs } from '../kernel/tc-police.js';
 import { addClsactArgs, addFilterArgs, delFilterArgs, delQdiscArgs, sameFilter, type FilterSpec, type Hook, type TcFilter } from '../kernel/tc.js';
 import {
-  BRIDGE, FIRST_MIRROR_PREF, GUARD_PREF, KEEPALIVE_SOURCE, MAX_PREF, SESSION_IF, TRANSMIT_MTU, VETH_IN, VETH_OUT,
+  BRIDGE, BUDGET_INDEX, cpuMaskText, FIRST_MIRROR_PREF, MIRROR_RPS_FILE, GUARD_PREF, KEEPALIVE_SOURCE, MAX_PREF, SESSION_IF, TRANSMIT_MTU, VETH_IN, VETH_OUT,
   type TransmitKernelState,
 } from '../model/transmit.js';
-import { ip, tc, type Operation } from './operation.js';
+import { ip, tc, write, type Operation } from './operation.js';
 
 export interface TransmitPlan {
   readonly operations: Operation[];
@@ -22,11 +24,12 @@ const HOOKS: readonly Hook[] = ['ingress', 'egress'];
  * TCP header itself) and IPv6. flower reads no ports in IP fragments, so TCP fragments (rare: TCP sets DF) are
  * mirrored whatever their port. With "all", a guard first lets the tunnel's own packets pass uncopied (no loop).
  */
-export function mirrorFilters(conf: Pick<TunnelConf, 'ports' | 'receivingIp'>): FilterSpec[] {
+export function mirrorFilters(conf: Pick<TunnelConf, 'ports' | 'receivingIp' | 'budget'>): FilterSpec[] {
   const specs: FilterSpec[] = [];
+  const police = budgetPolice(conf).map((p) => p.index);
   if (conf.ports === 'all') {
     specs.push({ hook: 'egress', pref: GUARD_PREF, protocol: 'ip', match: ['ip_proto', '0x73', 'dst_ip', conf.receivingIp], action: 'pass' });
-    for (const hook of HOOKS) specs.push({ hook, pref: FIRST_MIRROR_PREF, protocol: 'all', match: [], action: 'mirror' });
+    for (const hook of HOOKS) specs.push({ hook, pref: FIRST_MIRROR_PREF, protocol: 'all', match: [], action: 'mirror', police });
     return specs;
   }
   let pref = FIRST_MIRROR_PREF;
@@ -35,15 +38,23 @@ export function mirrorFilters(conf: Pick<TunnelConf, 'ports' | 'receivingIp'>): 
       for (const hook of HOOKS) {
         // The local port is the destination of arriving frames (iN) and the source of leaving ones; oN the reverse.
         const localIsDst = (direction === 'in') === (hook === 'ingress');
-        specs.push({ hook, pref, protocol, match: ['ip_proto', 'tcp', localIsDst ? 'dst_port' : 'src_port', String(port)], action: 'mirror' });
+        specs.push({ hook, pref, protocol, match: ['ip_proto', 'tcp', localIsDst ? 'dst_port' : 'src_port', String(port)], action: 'mirror', police });
       }
       pref++;
     }
   }
   for (const protocol of ['ip', 'ipv6'] as const) {
-    for (const hook of HOOKS) specs.push({ hook, pref, protocol, match: ['ip_proto', 'tcp', 'ip_flags', 'frag'], action: 'mirror' });
+    for (const hook of HOOKS) specs.push({ hook, pref, protocol, match: ['ip_proto', 'tcp', 'ip_flags', 'frag'], action: 'mirror', police });
     pref++;
   }
+  return specs;
+}
+
+/** The police actions of the mirror budget in tunnel.conf (none without one): bytes first, then packets. */
+export function budgetPolice(conf: Pick<TunnelConf, 'budget'>): PoliceSpec[] {
+  const specs: PoliceSpec[] = [];
+  if (conf.budget?.mbit) specs.push({ index: BUDGET_INDEX.bytes, kind: 'bytes', rate: conf.budget.mbit * 1_000_000 });
+  if (conf.budget?.pps) specs.push({ index: BUDGET_INDEX.packets, kind: 'packets', rate: conf.budget.pps });
   return specs;
 }
 
@@ -87,9 +98,8 @@ export function planStart(conf: TunnelConf, state: TransmitKernelState): Transmi
   if (clash) conflicts.push(`L2TP tunnel ID ${id} is already used by another tunnel (${clash.local} -> ${clash.peer}) that is not ours: give a unique tunnel-id in field 5 of ${conf.file}:${conf.line} (and the same on the receive side)`);
   if (links.has(SESSION_IF) && !ourSession) conflicts.push(`an interface ${SESSION_IF} exists that is not an L2TP session: remove or rename it`);
   if (!tunnelOk) {
-    if (ourTunnel) ops.push(ip(delTunnelArgs(ourTunnel.tunnelId)));
-    ops.push(ip(addTunnelArgs(id, id, conf.transmitIp, conf.receivingIp), ip(delTunnelArgs(id))));
-    ops.push(ip(addSessionArgs(SESSION_IF, id, id, id)));
+    if (ourTunnel) ops.push(L2TPV3_IP.remove(ourTunnel.tunnelId));
+    ops.push(...L2TPV3_IP.create({ tunnelId: id, local: conf.transmitIp, remote: conf.receivingIp, ifname: SESSION_IF }));
     recreated.add(SESSION_IF);
   }
 
@@ -119,6 +129,11 @@ export function planStart(conf: TunnelConf, state: TransmitKernelState): Transmi
       // of ruei-tun1, which status and diag tunnel check report.
       ops.push(tc(['qdisc', 'replace', 'dev', SESSION_IF, 'root', 'noqueue']));
     }
+    if (name === VETH_OUT) {
+      // One CPU takes every mirrored frame, in the order they were mirrored (see MIRROR_RPS_FILE): the last online CPU.
+      const cpu = mirrorCpu(state);
+      if (fresh(name) || state.mirrorRpsMask !== 1n << BigInt(cpu)) ops.push(write(MIRROR_RPS_FILE, cpuMaskText(cpu)));
+    }
     if (!link?.up) ups.push(ip(['link', 'set', 'dev', name, 'up']));
   }
   ops.push(...ups);
@@ -139,16 +154,35 @@ export function planStart(conf: TunnelConf, state: TransmitKernelState): Transmi
       conflicts.push(`${nic} ${f.hook} has a filter at pref ${f.pref} (${f.kind}) that is not ours, in the pref range ux-tunnel-transmit uses (${GUARD_PREF}..${MAX_PREF}): move it to another pref`);
     }
   }
+  // The budget's police actions exist before a filter binds them; a changed budget is changed in place.
+  const police = budgetPolice(conf);
+  for (const spec of police) {
+    const found = state.police.find((a) => a.index === spec.index);
+    if (found && !isOurPolice(found)) conflicts.push(`a tc police action with index ${spec.index} exists that ux-tunnel-transmit did not create (tc actions ls action police): the mirror budget uses indexes ${BUDGET_INDEX.bytes} and ${BUDGET_INDEX.packets}; delete it (tc actions delete action police index ${spec.index})`);
+    else if (!found) ops.push(tc(policeArgs('add', spec), tc(delPoliceArgs(spec.index))));
+    else if (found.cookie !== policeCookie(spec)) ops.push(tc(policeArgs('change', spec)));
+  }
   const ours = existing.filter(isOurFilter);
-  const stale = ours.filter((f) => !desired.some((d) => sameFilter(f, d, VETH_IN)));
-  for (const f of stale) ops.push(tc(delFilterArgs(nic, f.hook, f.pref, f.protocol, f.handle, f.kind)));
+  const slot = (f: { hook: Hook; pref: number; protocol: string }) => `${f.hook}/${f.pref}/${f.protocol}`;
+  const desiredSlots = new Set(desired.map(slot));
+  // Filters in slots no longer wanted go first (a pref holds one protocol); a filter that only changed is replaced in
+  // place, so its frames are mirrored without a gap.
+  for (const f of ours.filter((o) => !desiredSlots.has(slot(o)))) ops.push(tc(delFilterArgs(nic, f.hook, f.pref, f.protocol, f.handle, f.kind)));
   for (const spec of desired) {
     if (ours.some((f) => sameFilter(f, spec, VETH_IN))) continue;
-    ops.push(tc(addFilterArgs(nic, spec, VETH_IN), tc(delFilterArgs(nic, spec.hook, spec.pref, spec.protocol, '1', 'flower'))));
+    if (ours.some((f) => slot(f) === slot(spec))) ops.push(tc(addFilterArgs(nic, spec, VETH_IN, 'replace')));
+    else ops.push(tc(addFilterArgs(nic, spec, VETH_IN), tc(delFilterArgs(nic, spec.hook, spec.pref, spec.protocol, '1', 'flower'))));
   }
+  // Police actions no longer configured go once no filter binds them.
+  for (const a of state.police) if (isOurPolice(a) && !police.some((p) => p.index === a.index)) ops.push(delPolice(a.index));
   // Our filters left on another NIC (the config named a different one before) go, with a clsact we made there.
   for (const dev of state.qdiscs.keys()) if (dev !== nic) ops.push(...removeMirror(state, dev));
   return { operations: ops, conflicts };
+}
+
+/** The CPU that does the mirror's tunnel work: the highest-numbered online CPU (interrupts favour the first ones). */
+export function mirrorCpu(state: Pick<TransmitKernelState, 'onlineCpus'>): number {
+  return state.onlineCpus.length > 0 ? Math.max(...state.onlineCpus) : 0;
 }
 
 /** Removes our filters from dev, and its clsact when nothing but ours was on it (then it was ours: we made it). */
@@ -165,8 +199,9 @@ function removeMirror(state: TransmitKernelState, dev: string): Operation[] {
 export function planStop(state: TransmitKernelState): Operation[] {
   const ops: Operation[] = [];
   for (const dev of state.qdiscs.keys()) ops.push(...removeMirror(state, dev));
+  for (const a of state.police) if (isOurPolice(a)) ops.push(delPolice(a.index));
   const session = state.sessions.find((s) => s.interface === SESSION_IF);
-  if (session) ops.push(ip(delTunnelArgs(session.tunnelId))); // deletes the session and ruei-tun1 with it
+  if (session) ops.push(L2TPV3_IP.remove(session.tunnelId)); // deletes the session and ruei-tun1 with it
   const names = new Set(state.links.map((l) => l.name));
   if (names.has(BRIDGE)) ops.push(ip(['link', 'del', BRIDGE]));
   if (names.has(VETH_IN)) ops.push(ip(['link', 'del', VETH_IN])); // its peer goes with it
@@ -185,9 +220,11 @@ export function stateAfterStop(state: TransmitKernelState): TransmitKernelState 
     vethInAddresses: [],
     vethInNoArp: false,
     sessionRootQdisc: null,
+    mirrorRpsMask: null,
     tunnels: state.tunnels.filter((t) => t.tunnelId !== ourSession?.tunnelId),
     sessions: state.sessions.filter((s) => s !== ourSession),
     qdiscs: new Map([...state.qdiscs].filter(([dev]) => !removedQdiscs.has(dev))),
     filters: state.filters.filter((f) => !isOurFilter(f)),
+    police: state.police.filter((a) => !isOurPolice(a)),
   };
 }

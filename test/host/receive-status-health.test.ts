@@ -16,7 +16,7 @@ function snapshot(pid: number, updated: Date): HealthSnapshot {
     line: 1, tunnelId: TUNNEL_ID, localIp: '10.10.10.10', remoteIp: '10.10.10.11', interface: 'ruei-mtun-00000', state: 'stale',
     lastKeepalive: new Date(updated.getTime() - 75_000).toISOString(), keepaliveAgeSeconds: 75, host: 'web1', interval: 20, seq: 9,
     source: '10.10.10.11', nat: false, keepalives: 9, sequenceGaps: 1, senderRestarts: 0, mirroredFrames: 1000, sentFrames: 1000,
-    receivedFrames: 990, lostFrames: 10, lossPercent: 1, senderErrors: 0, senderDrops: 0, receiveErrors: 0,
+    receivedFrames: 990, lostFrames: 10, lossPercent: 1, senderErrors: 0, senderDrops: 0, budgetShed: 0, receiveErrors: 0,
     lastInterval: { seconds: 20, sent: 100, received: 95, lost: 5, lossPercent: 5 },
   };
   return {
@@ -40,8 +40,8 @@ test('status shows each tunnel\'s health from a running monitor, in text and --j
   const text = await status();
   assert.equal(text.code, 0, text.stderr);
   assert.match(text.stdout, /monitor: running \(pid \d+\).*3 keepalive\(s\) from unknown senders, 2 malformed/);
-  assert.match(text.stdout, /Health\s+Keepalive\s+NAT\s+Sent\s+Received\s+Lost \(last\)\s+Lost \(total\)\s+KA gaps/);
-  assert.match(text.stdout, /stale\s+75 s ago\s+no\s+1000\s+990\s+5 \(5\.00 %\)\s+10 \(1\.00 %\)\s+1/);
+  assert.match(text.stdout, /Health\s+Keepalive\s+NAT\s+Sent\s+Received\s+Lost \(last\)\s+Lost \(total\)\s+Dropped \(sender\)\s+Shed \(budget\)\s+KA gaps/);
+  assert.match(text.stdout, /stale\s+75 s ago\s+no\s+1000\s+990\s+5 \(5\.00 %\)\s+10 \(1\.00 %\)\s+0\s+0\s+1/);
   assert.match(text.stdout, /\[warn\] keepalives from 192\.0\.2\.9 \(host "stray"\): 3, .*not in tunnels\.conf/);
   const json = JSON.parse((await status('--json')).stdout) as { monitor: { running: boolean }; tunnels: Array<{ health: TunnelHealth | null }> };
   assert.equal(json.monitor.running, true);

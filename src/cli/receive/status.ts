@@ -8,6 +8,7 @@ import { alignedRows, INFO, WARN } from '../../diag/table.js';
 import { monitorStateFile, readMonitorState, type MonitorState } from '../../monitor/state-file.js';
 import type { TunnelHealth } from '../../monitor/snapshot.js';
 import { formatAge, formatLoss, monitorLine, unknownSenderLines } from './status-health.js';
+import { reassemblyWarnings } from '../../kernel/reassembly.js';
 
 interface Status {
   readonly config: string;
@@ -16,6 +17,8 @@ interface Status {
   readonly aggregation: AggregationRow;
   readonly tunnels: (TunnelRow & { readonly health: TunnelHealth | null })[];
   readonly monitor: MonitorState;
+  /** Kernel settings that put the tunnels' frames at risk (ipfrag_max_dist 0), each with its fix. */
+  readonly warnings: string[];
 }
 
 export async function runStatus(args: ParsedArgs): Promise<number> {
@@ -59,6 +62,7 @@ async function collectStatus(file: string): Promise<Status> {
     aggregation: aggregationRow(state),
     tunnels: rows,
     monitor,
+    warnings: conf.tunnels.length > 0 ? reassemblyWarnings() : [],
   };
 }
 
@@ -82,7 +86,7 @@ function renderText(status: Status): string {
   ];
   const withHealth = status.monitor.running;
   const header = ['Line', 'Interface', 'Local IP', 'Remote IP', 'Tunnel-ID', 'State', 'Rx: packets', 'Rx: bytes', 'Rx: errors'];
-  if (withHealth) header.push('Health', 'Keepalive', 'NAT', 'Sent', 'Received', 'Lost (last)', 'Lost (total)', 'KA gaps');
+  if (withHealth) header.push('Health', 'Keepalive', 'NAT', 'Sent', 'Received', 'Lost (last)', 'Lost (total)', 'Dropped (sender)', 'Shed (budget)', 'KA gaps');
   const table = [header];
   for (const r of status.tunnels) {
     const state = !r.configured ? 'not configured' : r.present ? 'present' : 'missing';
@@ -93,11 +97,12 @@ function renderText(status: Status): string {
       row.push(h?.state ?? '-', formatAge(h?.keepaliveAgeSeconds ?? null), h?.nat == null ? '-' : h.nat ? 'yes' : 'no',
         String(h?.sentFrames ?? '-'), String(h?.receivedFrames ?? '-'),
         h?.lastInterval ? formatLoss(h.lastInterval.lost, h.lastInterval.lossPercent) : '-',
-        h && h.sentFrames > 0 ? formatLoss(h.lostFrames, h.lossPercent) : '-', String(h?.sequenceGaps ?? '-'));
+        h && h.sentFrames > 0 ? formatLoss(h.lostFrames, h.lossPercent) : '-', String(h?.senderDrops ?? '-'), String(h?.budgetShed ?? '-'), String(h?.sequenceGaps ?? '-'));
     }
     table.push(row);
   }
   out.push(...alignedRows(table));
   if (status.monitor.running) out.push(...unknownSenderLines(status.monitor.snapshot).map((line) => `${WARN}${line}`));
+  out.push(...status.warnings.map((line) => `${WARN}${line}`));
   return `${out.join('\n')}\n`;
 }

@@ -11,12 +11,13 @@ commands:
   keepalive [--interval SECONDS]      send the keepalive through the tunnel (what the systemd unit runs)
   diag traffic servers [--interface IF] [--time S] [--max-packets N] [--read FILE]
   diag tunnel check
+  diag path                           do mirrored frames cross to the collector whole or as IP fragments? (DF probes)
   firewall open | firewall close | firewall status [--zone ZONE]
   install | uninstall [--purge]
 
   --config FILE   tunnel.conf to use (default: $UX_TUNNEL_CONFIG, else $RUEI_HOME/tunnel/transmit/conf/tunnel.conf)
   --dry-run       start, stop, restart, firewall, install: print the exact ip/tc commands, change nothing
-  --json          status, diag tunnel check, diag traffic servers: machine-readable output
+  --json          status, diag tunnel check, diag path, diag traffic servers: machine-readable output
 `;
 
 const VALUE_FLAGS = [...new Set(['config', 'interval', 'count', ...TRAFFIC_VALUE_FLAGS, ...FIREWALL_VALUE_FLAGS])];
@@ -42,6 +43,8 @@ await runMain('ux-tunnel-transmit', async () => {
     case 'diag tunnel check':
     case 'diag tunnels check':
       return (await import('./tunnel-check.js')).runTunnelCheck(args);
+    case 'diag path':
+      return (await import('./diag-path.js')).runDiagPath(args);
     case 'diag traffic servers':
       {
         const [{ runTrafficServers }, { loadConfig, transmitConfigPath }] = await Promise.all([import('../diag-traffic.js'), import('./common.js')]);

@@ -4,9 +4,11 @@ import { UserError } from '../main.js';
 import { CommandError } from '../../kernel/exec.js';
 import { formatPorts } from '../../config/tunnel.js';
 import { describeTunnelId } from '../../config/values.js';
-import { SESSION_IF } from '../../model/transmit.js';
+import { BUDGET_MODULES, SESSION_IF } from '../../model/transmit.js';
+import { ensureModules } from '../../kernel/prerequisites.js';
 import { planStart, planStop, stateAfterStop } from '../../plan/transmit.js';
 import { checkOnHost, isDryRun, loadConfig, makeRunner, prepareKernel, transmitConfigPath } from './common.js';
+import { systemRunner } from '../../kernel/runner.js';
 
 /**
  * start converges: it reads the kernel and adds only what is missing or different, so start on a running system
@@ -17,6 +19,7 @@ export async function runStart(args: ParsedArgs, command = 'start', afterDryStop
   const conf = loadConfig(file); // validated before the kernel is even read
   const runner = makeRunner(isDryRun(args));
   const current = await prepareKernel(command, runner);
+  if (conf.budget && !runner.dryRun) await ensureModules(BUDGET_MODULES);
   // A dry-run restart plans start against the kernel as stop would leave it (stop did not really run).
   const state = afterDryStop ? stateAfterStop(current) : current;
   await checkOnHost(conf, state, runner);
@@ -34,6 +37,10 @@ export async function runStart(args: ParsedArgs, command = 'start', afterDryStop
   }
   const done = runner.dryRun ? `would run ${count} command(s)` : `${count} command(s) run`;
   process.stdout.write(`[info] ${command}: ${SESSION_IF} ${conf.transmitIp} -> ${conf.receivingIp}, tunnel ID ${describeTunnelId(conf.tunnelId)}, mirroring ${formatPorts(conf.ports)} on ${conf.mirrorIf}; ${done}\n`);
+  if (!runner.dryRun) {
+    const path = await (await import('./diag-path.js')).pathLine(conf, systemRunner({ echo: null }));
+    if (path) process.stdout.write(`${path}\n`);
+  }
   return 0;
 }
 

@@ -13,11 +13,14 @@ export interface Capture {
 
 /**
  * Starts `tcpdump -i dev -w file filter` in ns and resolves once tcpdump says it is listening, so no frame sent
- * afterwards is missed. -s 0 keeps whole frames (jumbo and 64000-byte ones too); -B 64 MB absorbs bursts;
+ * afterwards is missed. -s 0 keeps whole frames (jumbo and 64000-byte ones too); -B 64 MB absorbs bursts, but in
+ * immediate mode libpcap's ring has one slot of the snap length per frame: on a 64000-MTU interface that is only
+ * about 1000 frames, so a capture of frames known to be small passes a smaller `snaplen` (a longer frame then shows
+ * up truncated, never silently);
  * --immediate-mode hands each packet over at once; -Z root lets it write into the test's private directory.
  */
-export async function startCapture(ns: Netns, dev: string, file: string, filter: string[] = []): Promise<Capture> {
-  const child = spawnStream(ns.argv('tcpdump', '-Z', 'root', '-i', dev, '-n', '-s', '0', '-B', '65536', '--immediate-mode', '-U', '-w', file, ...filter));
+export async function startCapture(ns: Netns, dev: string, file: string, filter: string[] = [], snaplen = 0): Promise<Capture> {
+  const child = spawnStream(ns.argv('tcpdump', '-Z', 'root', '-i', dev, '-n', '-s', String(snaplen), '-B', '65536', '--immediate-mode', '-U', '-w', file, ...filter));
   let stderr = '';
   await new Promise<void>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`tcpdump on ${ns.name}/${dev} did not start within 20s: ${stderr}`)), 20_000);

@@ -4,17 +4,21 @@ import { join } from 'node:path';
 import { spawnStream } from '../../../src/kernel/exec.js';
 import type { Netns } from './netns.js';
 
-/** Starts nginx on :80 and :8080 (IPv4 and IPv6) serving `www`, and waits until it answers. */
-export async function startNginx(ns: Netns, dir: string, www: string): Promise<void> {
+/**
+ * Starts nginx on :80 and :8080 (IPv4 and IPv6) serving `www`, and waits until it answers. `workers` > 1 sends from
+ * several CPUs at once, as a production web server does (the mirror must keep each connection's order then too).
+ */
+export async function startNginx(ns: Netns, dir: string, www: string, workers = 1): Promise<void> {
   const conf = join(dir, 'nginx.conf');
   const temp = (name: string) => `${name} ${join(dir, `nginx-${name}`)};`;
   await writeFile(conf, `user root;
-worker_processes 1;
+worker_processes ${workers};
 pid ${join(dir, 'nginx.pid')};
 error_log ${join(dir, 'nginx-error.log')};
 events { worker_connections 256; }
 http {
-  access_log ${join(dir, 'nginx-access.log')};
+  log_format withport '$remote_addr:$remote_port "$request" $status $body_bytes_sent';
+  access_log ${join(dir, 'nginx-access.log')} withport;
   keepalive_requests 1000;
   ${temp('client_body_temp_path')} ${temp('proxy_temp_path')} ${temp('fastcgi_temp_path')} ${temp('uwsgi_temp_path')} ${temp('scgi_temp_path')}
   server {

@@ -60,13 +60,33 @@ export function parseTcp(frame: Buffer): ParsedTcp | null {
   };
 }
 
+/**
+ * Names half-connections: "src:port>dst:port", and "...#2", "#3" for later connections on the same four addresses and
+ * ports (a client reuses its port after TIME_WAIT under load): a SYN with another initial sequence number than the
+ * one seen starts the next. Both captures of one conversation see the same SYNs, so they name its halves alike.
+ */
+export function halfKeys(): (tcp: ParsedTcp) => string {
+  const current = new Map<string, { isn: number; generation: number }>();
+  return (tcp) => {
+    const base = `${tcp.src}:${tcp.sport}>${tcp.dst}:${tcp.dport}`;
+    let entry = current.get(base);
+    if (tcp.flags & 0x02) {
+      if (!entry) current.set(base, (entry = { isn: tcp.seq, generation: 1 }));
+      else if (entry.isn !== tcp.seq) entry = { isn: tcp.seq, generation: entry.generation + 1 };
+      current.set(base, entry);
+    }
+    return entry && entry.generation > 1 ? `${base}#${entry.generation}` : base;
+  };
+}
+
 /** Reassembles every TCP half-connection in the frames (retransmissions and overlaps counted once). */
 export function tcpStreams(packets: readonly PcapPacket[]): Map<string, TcpHalf> {
   const parts = new Map<string, { isn: number | null; segs: Array<{ seq: number; payload: Buffer }>; half: TcpHalf }>();
+  const keyOf = halfKeys();
   for (const p of packets) {
     const tcp = parseTcp(p.data);
     if (!tcp) continue;
-    const key = `${tcp.src}:${tcp.sport}>${tcp.dst}:${tcp.dport}`;
+    const key = keyOf(tcp);
     let entry = parts.get(key);
     if (!entry) {
       entry = { isn: null, segs: [], half: { key, syn: false, fin: false, segments: 0, gaps: 0, data: Buffer.alloc(0) } };
@@ -102,4 +122,55 @@ export function tcpStreams(packets: readonly PcapPacket[]): Map<string, TcpHalf>
     result.set(half.key, half);
   }
   return result;
+}
+
+/**
+ * Frames that reached the capture after later bytes of their own TCP direction: a frame counts when it brings bytes
+ * not seen before that lie below the highest sequence number already seen (a hole filled late). Duplicates and
+ * retransmissions of bytes already seen do not count, so a capture of a wire that never reorders reads 0 however
+ * often TCP retransmits. Returns the total and the count per direction ("src:port>dst:port").
+ */
+export function reorderedFrames(packets: readonly PcapPacket[]): { total: number; byHalf: Map<string, number> } {
+  const halves = new Map<string, { base: number; maxEnd: number; covered: Array<[number, number]> }>();
+  const byHalf = new Map<string, number>();
+  let total = 0;
+  const keyOf = halfKeys();
+  for (const p of packets) {
+    const tcp = parseTcp(p.data);
+    if (!tcp) continue;
+    const key = keyOf(tcp);
+    if (tcp.payload.length === 0) continue;
+    const seq = (tcp.flags & 0x02 ? tcp.seq + 1 : tcp.seq) >>> 0;
+    let half = halves.get(key);
+    if (!half) halves.set(key, (half = { base: seq, maxEnd: 0, covered: [] }));
+    // Offsets relative to the first data seen, wrapped into a signed 32-bit window (data before it is negative).
+    const start = ((seq - half.base) | 0);
+    const end = start + tcp.payload.length;
+    if (start < half.maxEnd && !isCovered(half.covered, start, Math.min(end, half.maxEnd))) {
+      total++;
+      byHalf.set(key, (byHalf.get(key) ?? 0) + 1);
+    }
+    addRange(half.covered, start, end);
+    half.maxEnd = Math.max(half.maxEnd, end);
+  }
+  return { total, byHalf };
+}
+
+/** True when [start, end) lies wholly inside the sorted, merged ranges. */
+function isCovered(ranges: ReadonlyArray<[number, number]>, start: number, end: number): boolean {
+  for (const [a, b] of ranges) if (a <= start && end <= b) return true;
+  return false;
+}
+
+/** Adds [start, end) to sorted, merged ranges (in place). */
+function addRange(ranges: Array<[number, number]>, start: number, end: number): void {
+  ranges.push([start, end]);
+  ranges.sort((x, y) => x[0] - y[0]);
+  const merged: Array<[number, number]> = [];
+  for (const r of ranges) {
+    const last = merged[merged.length - 1];
+    if (last && r[0] <= last[1]) last[1] = Math.max(last[1], r[1]);
+    else merged.push([r[0], r[1]]);
+  }
+  ranges.splice(0, ranges.length, ...merged);
 }

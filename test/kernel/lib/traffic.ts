@@ -58,7 +58,7 @@ export interface StreamComparison {
 export function compareStreams(clientWires: readonly PcapPacket[][], collector: readonly PcapPacket[], port: number, servers?: readonly string[]): StreamComparison {
   const atCollector = tcpStreams(collector);
   const relevant = (half: TcpHalf) => {
-    const [from, to] = half.key.split('>') as [string, string];
+    const [from, to] = half.key.replace(/#\d+$/, '').split('>') as [string, string];
     const server = to.endsWith(`:${port}`) ? to : from.endsWith(`:${port}`) ? from : null;
     return server !== null && (!servers || servers.some((s) => server.startsWith(`${s}:`)));
   };
@@ -71,7 +71,7 @@ export function compareStreams(clientWires: readonly PcapPacket[][], collector: 
     for (const half of tcpStreams(packets).values()) {
       if (!relevant(half)) continue;
       halves++;
-      connections.add(half.key.split('>').sort().join('<>'));
+      connections.add(`${half.key.replace(/#\d+$/, '').split('>').sort().join('<>')}${/#\d+$/.exec(half.key)?.[0] ?? ''}`);
       clientBytes += half.data.length;
       if (half.gaps > 0) problems.push(`${half.key}: the client's own capture has ${half.gaps} bytes missing (capture too slow?)`);
       const mirrored = atCollector.get(half.key);

@@ -25,7 +25,8 @@ export const WEB_IP = '10.0.0.2';
 export const COLLECTOR_IP = '10.0.0.3';
 export const WEB_IP6 = 'fd00::2';
 export const TUNNEL_ID = parseIPv4(WEB_IP)!;
-const CLI = resolve(import.meta.dirname, '..', '..', '..', '..', 'bin', 'ux-tunnel-transmit');
+const BIN = resolve(import.meta.dirname, '..', '..', '..', '..', 'bin');
+const CLI = join(BIN, 'ux-tunnel-transmit');
 
 export interface TransmitLab {
   readonly dir: string;
@@ -42,13 +43,15 @@ export interface TransmitLab {
   writeConfig(ports: string, extra?: string): Promise<void>;
   /** The collector's end of the tunnel (plain ip l2tp): session interface l2rx, up, MTU 64000, no IPv6. */
   collectorTunnel(): Promise<void>;
+  /** ux-tunnel-receive in the collector namespace with --config DIR/tunnels.conf (this lab's one tunnel); throws on failure. */
+  receiveOk(...args: string[]): Promise<ExecResult>;
   /** curl from the client; returns the body bytes. */
   curl(url: string, ...extra: string[]): Promise<Buffer>;
   /** What stop must leave exactly as before start: links (no counters), qdiscs, filters of both hooks of eth0. */
   webSnapshot(): Promise<string>;
 }
 
-export async function createTransmitLab(t: TestContext, dir: string): Promise<TransmitLab> {
+export async function createTransmitLab(t: TestContext, dir: string, options: { nginxWorkers?: number } = {}): Promise<TransmitLab> {
   const lan = await createNetns(t, 'lan');
   const client = await createNetns(t, 'client');
   const web = await createNetns(t, 'web');
@@ -57,6 +60,11 @@ export async function createTransmitLab(t: TestContext, dir: string): Promise<Tr
   for (const [ns, port, addr, addr6] of [[client, 'pc', CLIENT_IP, 'fd00::1'], [web, 'pw', WEB_IP, WEB_IP6], [collector, 'pk', COLLECTOR_IP, 'fd00::3']] as const) {
     await execOrThrow(['ip', 'link', 'add', port, 'netns', lan.name, 'type', 'veth', 'peer', 'name', 'eth0', 'netns', ns.name]);
     await lan.ip(`link set ${port} master br0`, `link set ${port} up`);
+    // A switch port forwards frames in the order they arrive. A veth queues each on the backlog of the CPU that sent
+    // it, so a host sending from two CPUs (a client's process and its softirq) had its frames reordered by this wire
+    // before they reached the web server (tshark then took a request for a retransmission, at the NIC and in the
+    // mirror alike). One CPU per port makes the emulated wire keep order, as a real one does.
+    await lan.run('sh', '-c', `echo 1 > /sys/class/net/${port}/queues/rx-0/rps_cpus`);
     await ns.ip(`addr add ${addr}/24 dev eth0`, `addr add ${addr6}/64 dev eth0 nodad`, 'link set eth0 up');
   }
   const big = randomBytes(6 * 1024 * 1024);
@@ -64,7 +72,7 @@ export async function createTransmitLab(t: TestContext, dir: string): Promise<Tr
   await mkdir(www, { recursive: true });
   await writeFile(join(www, 'big.bin'), big);
   await writeFile(join(www, 'small.txt'), 'hello from the web namespace\n');
-  await startNginx(web, dir, www);
+  await startNginx(web, dir, www, options.nginxWorkers);
   const config = join(dir, 'tunnel.conf');
   const cli = (...args: string[]) => exec(web.argv(process.execPath, CLI, '--config', config, ...args), { env: { ...process.env, UX_TUNNEL_RUN_DIR: join(dir, 'run') } });
   return {
@@ -76,15 +84,20 @@ export async function createTransmitLab(t: TestContext, dir: string): Promise<Tr
     },
     writeConfig: (ports, extra = '') => writeFile(config, `# test\n${COLLECTOR_IP} ${WEB_IP} eth0 ${ports}${extra ? ` ${extra}` : ''}\n`),
     async collectorTunnel() {
-      // The collector reassembles the tunnel's fragmented outer packets: a burst at the lab's emulated speed can exceed
-      // the default per-source reordering distance (64) and memory of IP reassembly, which then drops whole frames
-      // (IpReasmFails) after the transmit side sent them. A collector needs this tuning; the sender cannot do it.
-      await collector.run('sysctl', '-q', '-w', 'net.ipv4.ipfrag_max_dist=0', 'net.ipv4.ipfrag_high_thresh=67108864');
+      // The collector reassembles the tunnel's fragmented outer packets at the kernel's defaults.
       await collector.ip(
         `l2tp add tunnel tunnel_id ${TUNNEL_ID} peer_tunnel_id ${TUNNEL_ID} encap ip local ${COLLECTOR_IP} remote ${WEB_IP}`,
         `l2tp add session name l2rx tunnel_id ${TUNNEL_ID} session_id ${TUNNEL_ID} peer_session_id ${TUNNEL_ID}`,
         'link set dev l2rx addrgenmode none', 'link set dev l2rx mtu 64000 promisc on up',
       );
+    },
+    async receiveOk(...args) {
+      const tunnels = join(dir, 'tunnels.conf');
+      await writeFile(tunnels, `${COLLECTOR_IP} ${WEB_IP} - -\n`);
+      const env = { ...process.env, UX_TUNNEL_RUN_DIR: join(dir, 'receive-run') };
+      const result = await exec(collector.argv(process.execPath, join(BIN, 'ux-tunnel-receive'), '--config', tunnels, ...args), { env });
+      if (result.code !== 0) throw new Error(`ux-tunnel-receive ${args.join(' ')} exited ${result.code}:\n${result.stdout}\n${result.stderr}`);
+      return result;
     },
     async curl(url, ...extra) {
       const out = join(dir, `curl-${Date.now()}-${Math.random().toString(36).slice(2)}`);

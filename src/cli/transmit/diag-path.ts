@@ -1,0 +1,67 @@
+// `ux-tunnel-transmit diag path`: whether the mirror's frames cross the path to the collector whole or as IP
+// fragments, measured with DF probes through the real route, and what to change when they are fragmented.
+import type { ParsedArgs } from '../args.js';
+import { UserError } from '../main.js';
+import { INFO, WARN } from '../../diag/table.js';
+import { judgePath, measurePathMtu, probe, ETHERNET_HEADER, type PathFacts } from '../../diag/path.js';
+import { systemRunner, type KernelRunner } from '../../kernel/runner.js';
+import { L2TPV3_IP } from '../../transport/l2tpv3-ip.js';
+import type { TunnelConf } from '../../config/tunnel.js';
+import { loadConfig, transmitConfigPath } from './common.js';
+
+interface RawLink {
+  mtu?: number;
+}
+interface RawRoute {
+  dev?: string;
+  metrics?: Array<{ mtu?: number }>;
+}
+
+/** The facts of the path for one tunnel.conf: NIC MTU, the route and its MTU, and the measured path MTU. */
+export async function pathFacts(conf: TunnelConf, runner: KernelRunner): Promise<PathFacts> {
+  const mtuOf = async (dev: string) => {
+    const r = await runner.probe(['ip', '-j', 'link', 'show', 'dev', dev]);
+    const mtu = r.code === 0 ? (JSON.parse(r.stdout) as RawLink[])[0]?.mtu : undefined;
+    if (!mtu) throw new UserError(`there is no interface "${dev}" on this host (${conf.file}:${conf.line}: mirror-if-name; see ip link show)`);
+    return mtu;
+  };
+  const nicMtu = await mtuOf(conf.mirrorIf);
+  const route = await runner.probe(['ip', '-j', 'route', 'get', conf.receivingIp, 'from', conf.transmitIp]);
+  const parsed = route.code === 0 ? (JSON.parse(route.stdout) as RawRoute[])[0] : undefined;
+  if (!parsed?.dev) {
+    throw new UserError(`no route from ${conf.transmitIp} to ${conf.receivingIp}: ${route.stderr.trim() || 'ip route get found none'}; add one, or check ${conf.file}:${conf.line}`);
+  }
+  const routeMtu = parsed.metrics?.find((m) => m.mtu)?.mtu ?? (await mtuOf(parsed.dev));
+  const wanted = nicMtu + ETHERNET_HEADER + L2TPV3_IP.overhead;
+  const pathMtu = await measurePathMtu(runner, conf.transmitIp, conf.receivingIp, routeMtu, wanted);
+  return { nic: conf.mirrorIf, nicMtu, collector: conf.receivingIp, routeDev: parsed.dev, routeMtu, pathMtu, overhead: L2TPV3_IP.overhead, transport: L2TPV3_IP.name };
+}
+
+/**
+ * start's one line about the path: one DF probe of the largest outer packet (about a second at most). Whole, or
+ * "not whole" with the way to learn more; nothing when the probe cannot tell (no echo reply at all).
+ */
+export async function pathLine(conf: TunnelConf, runner: KernelRunner): Promise<string | null> {
+  const nic = await runner.probe(['ip', '-j', 'link', 'show', 'dev', conf.mirrorIf]);
+  const nicMtu = nic.code === 0 ? (JSON.parse(nic.stdout) as RawLink[])[0]?.mtu : undefined;
+  if (!nicMtu) return null;
+  const outer = nicMtu + ETHERNET_HEADER + L2TPV3_IP.overhead;
+  if (await probe(runner, conf.transmitIp, conf.receivingIp, outer)) return `${INFO}path: frames cross to ${conf.receivingIp} whole (${outer}-byte packets pass with DF)`;
+  if (!(await probe(runner, conf.transmitIp, conf.receivingIp, 576))) return null;
+  return `${WARN}path: the largest frames (${outer}-byte packets) do not cross to ${conf.receivingIp} whole: they are sent as IP fragments, which costs CPU on both hosts; ux-tunnel-transmit diag path says what to change`;
+}
+
+/** Exit 0: frames cross whole; 1: they are fragmented; 2 (also in --json): the path MTU could not be measured. */
+export async function runDiagPath(args: ParsedArgs): Promise<number> {
+  const conf = loadConfig(transmitConfigPath(args));
+  const facts = await pathFacts(conf, systemRunner({ echo: null }));
+  const verdict = judgePath(facts);
+  const code = verdict.whole === true ? 0 : verdict.whole === false ? 1 : 2;
+  if (args.flags.get('json') === true) {
+    process.stdout.write(`${JSON.stringify({ ...facts, ...verdict, lines: undefined, advice: verdict.lines.slice(3) }, null, 2)}\n`);
+    return code;
+  }
+  const text = verdict.lines.map((l, i) => `${i >= 3 && verdict.whole !== true ? WARN : INFO}${l}`);
+  process.stdout.write(`${text.join('\n')}\n`);
+  return code;
+}

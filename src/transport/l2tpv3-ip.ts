@@ -1,0 +1,17 @@
+// L2TPv3 over IP (protocol 115), unmanaged: the vendor's transport. Tunnel ID = session ID on both ends, so one
+// number names a web server everywhere (the sender's IP address as a 32-bit number unless configured).
+import { addSessionArgs, addTunnelArgs, delTunnelArgs } from '../kernel/l2tp.js';
+import { ip } from '../plan/operation.js';
+import type { Transport } from './transport.js';
+
+export const L2TPV3_IP: Transport = {
+  name: 'L2TPv3/IP',
+  // Outer IPv4 header (20) + session ID (4) + the default L2-specific sublayer iproute2 asks for (4); no cookie.
+  overhead: 28,
+  modules: ['l2tp_core', 'l2tp_netlink', 'l2tp_eth', 'l2tp_ip'],
+  create: ({ tunnelId: id, local, remote, ifname }) => [
+    ip(addTunnelArgs(id, id, local, remote), ip(delTunnelArgs(id))),
+    ip(addSessionArgs(ifname, id, id, id)),
+  ],
+  remove: (tunnelId) => ip(delTunnelArgs(tunnelId)),
+};
