@@ -14,7 +14,8 @@ import { scratchDir } from './lib/scratch.js';
 const PAGES = ['/index.html', '/medium.bin', '/big.bin', '/index.html'];
 
 async function captureAll(d: Deployment, label: string): Promise<{ stop(): Promise<{ clients: Awaited<ReturnType<Capture['stop']>>[]; mtun: Awaited<ReturnType<Capture['stop']>> }> }> {
-  const mtun = await startCapture(d.collector, 'ruei-mtun', join(d.dir, `${label}-mtun.pcap`), ['tcp', 'port', '80']);
+  // Copies of 1500-byte NICs' frames: a small snap length gives tcpdump's ring on the 64000-MTU ruei-mtun room.
+  const mtun = await startCapture(d.collector, 'ruei-mtun', join(d.dir, `${label}-mtun.pcap`), ['tcp', 'port', '80'], 2048);
   const clients = await Promise.all(d.clients.map((c, i) => startCapture(c, 'eth0', join(d.dir, `${label}-client${i + 1}.pcap`), ['tcp', 'port', '80'])));
   return {
     async stop() {

@@ -126,7 +126,7 @@ test('the monitor counts loss per tunnel, sees a sender go stale, down and up ag
   assert.ok(strangers.monitor.unknownSenders?.some((u) => u.source === web2.ip && u.sessionId === web2.tunnelId && u.reason === 'session'), JSON.stringify(strangers.monitor.unknownSenders));
   assert.equal(strangers.monitor.running, true, 'the monitor still runs');
   const text = mustSucceed(await exec(d.collector.argv(process.execPath, join(BIN, 'ux-tunnel-receive'), '--config', d.tunnelsConf, 'status'), { env }), 'status').stdout;
-  assert.match(text, /Health\s+Keepalive\s+NAT\s+Sent\s+Received\s+Lost \(last\)\s+Lost \(total\)\s+KA gaps/);
+  assert.match(text, /Health\s+Keepalive\s+NAT\s+Sent\s+Received\s+Lost \(last\)\s+Lost \(total\)\s+Dropped \(sender\)\s+Shed \(budget\)\s+KA gaps/);
   assert.match(text, new RegExp(`\\[warn\\] keepalives from ${web2.ip.replaceAll('.', '\\.')} .*not in tunnels\\.conf`));
 
   // Phase 4: the metrics endpoint, read with a real exposition-format parser.
