@@ -49,11 +49,3 @@ export function parseTunnelOptions(fields: readonly string[], fail: (field: stri
   const pps = values.get('budget-pps') ?? null;
   return { budget: mbit === null && pps === null ? null : { mbit, pps } };
 }
-
-/** The options as tunnel.conf writes them ("" when there are none). */
-export function formatTunnelOptions(options: TunnelOptions): string {
-  const parts: string[] = [];
-  if (options.budget?.mbit != null) parts.push(`budget-mbit=${options.budget.mbit}`);
-  if (options.budget?.pps != null) parts.push(`budget-pps=${options.budget.pps}`);
-  return parts.join(' ');
-}

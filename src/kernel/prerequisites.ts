@@ -52,7 +52,8 @@ export async function ensureModules(modules: readonly string[], dryRun = false):
   }
 }
 
-function safeRead(path: string): string {
+/** A small kernel file's text (procfs, sysfs), or "" when it cannot be read. */
+export function safeRead(path: string): string {
   try {
     return readFileSync(path, 'utf8');
   } catch {

@@ -1,5 +1,6 @@
 // Reads the transmit side's kernel state in one go: links (with bridge masters), VETH_IN's addresses, L2TP, tc.
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
+import { safeRead } from './prerequisites.js';
 import { readL2tp } from './l2tp.js';
 import { parseLinks } from './links.js';
 import { readQdiscsAndFilters } from './tc.js';
@@ -45,15 +46,7 @@ export async function readTransmitState(runner: KernelRunner): Promise<TransmitK
     filters: tc.filters,
     police,
     ipv6: existsSync('/proc/sys/net/ipv6'),
-    mirrorRpsMask: links.some((l) => l.name === VETH_OUT) ? parseCpuMask(readText(MIRROR_RPS_FILE)) : null,
-    onlineCpus: parseCpuList(readText('/sys/devices/system/cpu/online') ?? '0'),
+    mirrorRpsMask: links.some((l) => l.name === VETH_OUT) ? parseCpuMask(safeRead(MIRROR_RPS_FILE)) : null,
+    onlineCpus: parseCpuList(safeRead('/sys/devices/system/cpu/online')),
   };
-}
-
-function readText(path: string): string | null {
-  try {
-    return readFileSync(path, 'utf8');
-  } catch {
-    return null;
-  }
 }

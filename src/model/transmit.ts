@@ -69,9 +69,8 @@ export interface TransmitKernelState {
   readonly onlineCpus: readonly number[];
 }
 
-/** rps_cpus text ("00000000,00000004") as a number; null when unreadable. */
-export function parseCpuMask(text: string | null): bigint | null {
-  if (text === null) return null;
+/** rps_cpus text ("00000000,00000004") as a number; null when unreadable (""). */
+export function parseCpuMask(text: string): bigint | null {
   const hex = text.trim().replaceAll(',', '');
   return /^[0-9a-fA-F]+$/.test(hex) ? BigInt(`0x${hex}`) : null;
 }

@@ -1,8 +1,7 @@
 // Pure planning for the transmit side: tunnel.conf + kernel state -> ordered ip/tc operations for start and stop.
 import type { TunnelConf } from '../config/tunnel.js';
 import { L2TPV3_IP } from '../transport/l2tpv3-ip.js';
-import { delPolice, isOurPolice, policeArgs, policeCookie, type PoliceSpec } from '../kernel/tc-police.js';
-import { delPoliceArgs } from '../kernel/tc-police.js';
+import { delPolice, delPoliceArgs, isOurPolice, policeArgs, policeCookie, type PoliceSpec } from '../kernel/tc-police.js';
 import { addClsactArgs, addFilterArgs, delFilterArgs, delQdiscArgs, sameFilter, type FilterSpec, type Hook, type TcFilter } from '../kernel/tc.js';
 import {
   BRIDGE, BUDGET_INDEX, cpuMaskText, FIRST_MIRROR_PREF, MIRROR_RPS_FILE, GUARD_PREF, KEEPALIVE_SOURCE, MAX_PREF, SESSION_IF, TRANSMIT_MTU, VETH_IN, VETH_OUT,

@@ -6,12 +6,10 @@ import { INFO, WARN } from '../../diag/table.js';
 import { judgePath, measurePathMtu, probe, ETHERNET_HEADER, type PathFacts } from '../../diag/path.js';
 import { systemRunner, type KernelRunner } from '../../kernel/runner.js';
 import { L2TPV3_IP } from '../../transport/l2tpv3-ip.js';
+import { readLinks } from '../../kernel/links.js';
 import type { TunnelConf } from '../../config/tunnel.js';
 import { loadConfig, transmitConfigPath } from './common.js';
 
-interface RawLink {
-  mtu?: number;
-}
 interface RawRoute {
   dev?: string;
   metrics?: Array<{ mtu?: number }>;
@@ -19,32 +17,30 @@ interface RawRoute {
 
 /** The facts of the path for one tunnel.conf: NIC MTU, the route and its MTU, and the measured path MTU. */
 export async function pathFacts(conf: TunnelConf, runner: KernelRunner): Promise<PathFacts> {
-  const mtuOf = async (dev: string) => {
-    const r = await runner.probe(['ip', '-j', 'link', 'show', 'dev', dev]);
-    const mtu = r.code === 0 ? (JSON.parse(r.stdout) as RawLink[])[0]?.mtu : undefined;
+  const links = await readLinks(runner);
+  const mtuOf = (dev: string) => {
+    const mtu = links.find((l) => l.name === dev)?.mtu;
     if (!mtu) throw new UserError(`there is no interface "${dev}" on this host (${conf.file}:${conf.line}: mirror-if-name; see ip link show)`);
     return mtu;
   };
-  const nicMtu = await mtuOf(conf.mirrorIf);
+  const nicMtu = mtuOf(conf.mirrorIf);
   const route = await runner.probe(['ip', '-j', 'route', 'get', conf.receivingIp, 'from', conf.transmitIp]);
   const parsed = route.code === 0 ? (JSON.parse(route.stdout) as RawRoute[])[0] : undefined;
   if (!parsed?.dev) {
     throw new UserError(`no route from ${conf.transmitIp} to ${conf.receivingIp}: ${route.stderr.trim() || 'ip route get found none'}; add one, or check ${conf.file}:${conf.line}`);
   }
-  const routeMtu = parsed.metrics?.find((m) => m.mtu)?.mtu ?? (await mtuOf(parsed.dev));
+  const routeMtu = parsed.metrics?.find((m) => m.mtu)?.mtu ?? mtuOf(parsed.dev);
   const wanted = nicMtu + ETHERNET_HEADER + L2TPV3_IP.overhead;
   const pathMtu = await measurePathMtu(runner, conf.transmitIp, conf.receivingIp, routeMtu, wanted);
   return { nic: conf.mirrorIf, nicMtu, collector: conf.receivingIp, routeDev: parsed.dev, routeMtu, pathMtu, overhead: L2TPV3_IP.overhead, transport: L2TPV3_IP.name };
 }
 
 /**
- * start's one line about the path: one DF probe of the largest outer packet (about a second at most). Whole, or
- * "not whole" with the way to learn more; nothing when the probe cannot tell (no echo reply at all).
+ * start's one line about the path (`nicMtu` from the kernel state start already read): a DF probe of the largest
+ * outer packet, and one of 576 bytes when that fails. Whole, or "not whole" with the way to learn more; nothing when
+ * the probes cannot tell (no echo reply at all).
  */
-export async function pathLine(conf: TunnelConf, runner: KernelRunner): Promise<string | null> {
-  const nic = await runner.probe(['ip', '-j', 'link', 'show', 'dev', conf.mirrorIf]);
-  const nicMtu = nic.code === 0 ? (JSON.parse(nic.stdout) as RawLink[])[0]?.mtu : undefined;
-  if (!nicMtu) return null;
+export async function pathLine(conf: TunnelConf, nicMtu: number, runner: KernelRunner): Promise<string | null> {
   const outer = nicMtu + ETHERNET_HEADER + L2TPV3_IP.overhead;
   if (await probe(runner, conf.transmitIp, conf.receivingIp, outer)) return `${INFO}path: frames cross to ${conf.receivingIp} whole (${outer}-byte packets pass with DF)`;
   if (!(await probe(runner, conf.transmitIp, conf.receivingIp, 576))) return null;

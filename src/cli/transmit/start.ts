@@ -37,8 +37,9 @@ export async function runStart(args: ParsedArgs, command = 'start', afterDryStop
   }
   const done = runner.dryRun ? `would run ${count} command(s)` : `${count} command(s) run`;
   process.stdout.write(`[info] ${command}: ${SESSION_IF} ${conf.transmitIp} -> ${conf.receivingIp}, tunnel ID ${describeTunnelId(conf.tunnelId)}, mirroring ${formatPorts(conf.ports)} on ${conf.mirrorIf}; ${done}\n`);
-  if (!runner.dryRun) {
-    const path = await (await import('./diag-path.js')).pathLine(conf, systemRunner({ echo: null }));
+  const nicMtu = state.links.find((l) => l.name === conf.mirrorIf)?.mtu;
+  if (!runner.dryRun && nicMtu) {
+    const path = await (await import('./diag-path.js')).pathLine(conf, nicMtu, systemRunner({ echo: null }));
     if (path) process.stdout.write(`${path}\n`);
   }
   return 0;
