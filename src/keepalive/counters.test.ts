@@ -8,14 +8,16 @@ import { decodeKeepalive, encodeKeepalive } from './frame.js';
 import type { Hook } from '../kernel/tc.js';
 
 /** A flower filter as `tc -s -j filter show` prints it: a head entry without options, then the filter with its action. */
-function filterJson(pref: number, action: object, packets: number, drops: number, extra: object = {}): object[] {
+function filterJson(pref: number, action: object, packets: number, drops: number, extra: object = {}, police?: number): object[] {
+  const stats = { bytes: packets * 100, packets, drops, overlimits: 0, requeues: 0, backlog: 0, qlen: 0 };
+  const budget = police === undefined ? [] : [{ order: 1, kind: 'police', index: police, ref: 2, bind: 1, installed: 120, last_used: 1, stats }];
   return [
     { protocol: 'ip', pref, kind: 'flower', chain: 0, ...extra },
     {
       protocol: 'ip', pref, kind: 'flower', chain: 0, ...extra,
       options: {
         handle: 1, keys: { eth_type: 'ipv4', ip_proto: 'tcp', dst_port: 80 }, not_in_hw: true,
-        actions: [{ order: 1, ...action, index: 1, ref: 1, bind: 1, installed: 120, last_used: 1, stats: { bytes: packets * 100, packets, drops, overlimits: 0, requeues: 0, backlog: 0, qlen: 0 } }],
+        actions: [...budget, { order: budget.length + 1, ...action, index: 1, ref: 1, bind: 1, installed: 120, last_used: 1, stats }],
       },
     },
   ];
@@ -33,7 +35,7 @@ const TC: Record<Hook, string> = {
     ...filterJson(46500, mirror('eth9'), 3333, 33),
   ]),
   egress: JSON.stringify([
-    ...filterJson(46102, mirror('ruei-veth1in'), 900, 1),
+    ...filterJson(46102, mirror('ruei-veth1in'), 900, 1, {}, 46100), // bound to the budget's police action
     ...filterJson(47000, mirror('ruei-veth1in'), 4444, 44),
   ]),
 };
@@ -87,9 +89,11 @@ test('the counters sum our mirror filters on both hooks and read the chain from 
   assert.deepEqual(decodeKeepalive(frame)?.counters, counters);
 });
 
-test('no filters of ours (empty tc output) count as 0 mirrored', async (t) => {
+test('no filters of ours (empty tc output) count as 0 mirrored, and without a budget no police action is listed', async (t) => {
   const sysfsRoot = await fakeSysfs(t, SYSFS);
-  const counters = await readSenderCounters('ens3', { sysfsRoot, tcFilters: async () => '' });
+  const policeActions = async () => assert.fail('no mirror filter binds a police action: nothing to list');
+  const counters = await readSenderCounters('ens3', { sysfsRoot, tcFilters: async () => '', policeActions });
+  assert.equal(counters.budgetShed, 0);
   assert.equal(counters.mirrored, 0);
   assert.equal(counters.mirrorDrops, 0);
   assert.equal(counters.sent, 1850);

@@ -40,12 +40,14 @@ export async function readSenderCounters(mirrorIf: string, deps: CounterSources 
   // burst, ruei-tun1's last: the caller sends the keepalive right after, and a frame sent between the read of `sent`
   // and the keepalive counts at the collector before it counts here (the receive side balances that over the next
   // interval, but the shorter the gap, the more exact each interval).
-  const [ingress, egress, police] = await Promise.all([tcFilters(mirrorIf, 'ingress'), tcFilters(mirrorIf, 'egress'), (deps.policeActions ?? policeActionsOf)()]);
+  const [ingress, egress] = await Promise.all([tcFilters(mirrorIf, 'ingress'), tcFilters(mirrorIf, 'egress')]);
+  const ours = [...parseFilters(ingress, mirrorIf, 'ingress'), ...parseFilters(egress, mirrorIf, 'egress')].filter(isOurMirror);
+  // The police actions are listed only when a mirror filter binds one (a budget is set): one process less per keepalive.
+  const police = ours.some((f) => f.police.length > 0) ? await (deps.policeActions ?? policeActionsOf)() : '';
   const vethIn = [stat(VETH_IN, 'tx_errors'), stat(VETH_IN, 'tx_dropped')] as const;
   const vethOut = [stat(VETH_OUT, 'rx_errors'), stat(VETH_OUT, 'rx_dropped')] as const;
   const bridge = [stat(BRIDGE, 'tx_errors'), stat(BRIDGE, 'tx_dropped')] as const;
   const tun = [stat(SESSION_IF, 'tx_errors'), stat(SESSION_IF, 'tx_dropped'), stat(SESSION_IF, 'tx_bytes'), stat(SESSION_IF, 'tx_packets')] as const;
-  const ours = [...parseFilters(ingress, mirrorIf, 'ingress'), ...parseFilters(egress, mirrorIf, 'egress')].filter(isOurMirror);
   const chain = {
     [VETH_IN]: { txErrors: vethIn[0], txDropped: vethIn[1] },
     [VETH_OUT]: { rxErrors: vethOut[0], rxDropped: vethOut[1] },

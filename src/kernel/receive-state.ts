@@ -1,5 +1,6 @@
 // Reads the receive side's kernel state (links, L2TP tunnels and sessions, qdiscs, our block's filters) in one go.
 import { existsSync } from 'node:fs';
+import { readFragmentCounterState } from './fragment-count.js';
 import { readL2tp } from './l2tp.js';
 import { readLinks } from './links.js';
 import { readBlockFilters, readIngressQdiscs } from './tc-blocks.js';
@@ -7,13 +8,14 @@ import type { KernelRunner } from './runner.js';
 import { MIRROR_BLOCK, sessionInterfaceIndex, type ReceiveKernelState } from '../model/receive.js';
 
 export async function readReceiveState(runner: KernelRunner): Promise<ReceiveKernelState> {
-  const [links, l2tp, ingressQdiscs, blockFilters] = await Promise.all([
+  const [links, l2tp, ingressQdiscs, blockFilters, fragmentCounter] = await Promise.all([
     readLinks(runner),
     readL2tp(runner),
     readIngressQdiscs(runner),
     readBlockFilters(runner, MIRROR_BLOCK),
+    readFragmentCounterState(runner),
   ]);
-  return { links, tunnels: l2tp.tunnels, sessions: l2tp.sessions, ingressQdiscs, blockFilters, ipv6: existsSync('/proc/sys/net/ipv6') };
+  return { links, tunnels: l2tp.tunnels, sessions: l2tp.sessions, ingressQdiscs, blockFilters, ipv6: existsSync('/proc/sys/net/ipv6'), fragmentCounter };
 }
 
 /**

@@ -2,6 +2,7 @@
 import type { L2tpSession, L2tpTunnel } from '../kernel/l2tp.js';
 import type { Link } from '../kernel/links.js';
 import type { BlockFilter, IngressQdisc } from '../kernel/tc-blocks.js';
+import type { FragmentCounterState } from '../kernel/fragment-count.js';
 
 /** The aggregation interface the analyzer captures (a dummy device). */
 export const AGGREGATION_IF = 'ruei-mtun';
@@ -36,4 +37,6 @@ export interface ReceiveKernelState {
   readonly blockFilters: readonly BlockFilter[];
   /** False when the kernel has no IPv6 (then there is no addrgenmode to set). */
   readonly ipv6: boolean;
+  /** The per-sender count of fragmented frames (kernel/fragment-count.ts); undefined: not read (planner tests). */
+  readonly fragmentCounter?: FragmentCounterState;
 }

@@ -3,6 +3,7 @@ import type { ReceiveTunnel } from '../config/tunnels.js';
 import { describeTunnelId } from '../config/values.js';
 import type { L2tpSession, L2tpTunnel } from '../kernel/l2tp.js';
 import { L2TPV3_IP } from '../transport/l2tpv3-ip.js';
+import { addFragmentCounter, removeFragmentCounter } from '../kernel/fragment-count.js';
 import type { Link } from '../kernel/links.js';
 import { addBlockMirrorArgs, addClsactWithBlockArgs, delBlockFilterArgs, delQdiscArgs } from '../kernel/tc-blocks.js';
 import {
@@ -96,6 +97,8 @@ export function planReceive(desired: readonly ReceiveTunnel[], state: ReceiveKer
 
   const operations: Operation[] = [];
   operations.push(...aggregationOperations(state));
+  // Counting before the first tunnel exists, so a tunnel's count covers all its frames.
+  if (desired.length > 0) operations.push(...addFragmentCounter(state.fragmentCounter));
   operations.push(...replaceDeletes);
   const replaceDeletesEnd = replaceDeletes.length > 0 ? operations.length : 0;
   for (const { tunnel, ifname } of create) {
@@ -133,6 +136,7 @@ export function planReceiveStop(state: ReceiveKernelState, configuredIds: Readon
   const sessionIfs = new Set(state.sessions.map((s) => s.interface));
   for (const name of strayLinks(state, sessionIfs)) operations.push(ip(['link', 'del', 'dev', name]));
   if (view.linksByName.has(AGGREGATION_IF)) operations.push(ip(['link', 'del', 'dev', AGGREGATION_IF]));
+  operations.push(...removeFragmentCounter(state.fragmentCounter));
   return operations;
 }
 

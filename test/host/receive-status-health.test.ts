@@ -38,12 +38,16 @@ async function setup(t: Parameters<typeof scratchDir>[0], pid: number, updated =
 test('status shows each tunnel\'s health from a running monitor, in text and --json', async (t) => {
   const status = await setup(t, process.pid);
   const text = await status();
-  assert.equal(text.code, 0, text.stderr);
+  // This host has no tunnel in its kernel: the configured one is missing, so status fails (exit 1) and says what to do.
+  assert.equal(text.code, 1, text.stderr);
+  assert.match(text.stdout, /^\[error\] line 1: tunnel .* \(10\.10\.10\.11\) is missing from the kernel: run ux-tunnel-receive start/m);
+  assert.match(text.stdout, /^\[info\] Status: FAIL$/m);
   assert.match(text.stdout, /monitor: running \(pid \d+\).*3 keepalive\(s\) from unknown senders, 2 malformed/);
   assert.match(text.stdout, /Health\s+Keepalive\s+NAT\s+Sent\s+Received\s+Lost \(last\)\s+Lost \(total\)\s+Dropped \(sender\)\s+Shed \(budget\)\s+KA gaps/);
   assert.match(text.stdout, /stale\s+75 s ago\s+no\s+1000\s+990\s+5 \(5\.00 %\)\s+10 \(1\.00 %\)\s+0\s+0\s+1/);
   assert.match(text.stdout, /\[warn\] keepalives from 192\.0\.2\.9 \(host "stray"\): 3, .*not in tunnels\.conf/);
-  const json = JSON.parse((await status('--json')).stdout) as { monitor: { running: boolean }; tunnels: Array<{ health: TunnelHealth | null }> };
+  const json = JSON.parse((await status('--json')).stdout) as { status: string; monitor: { running: boolean }; tunnels: Array<{ health: TunnelHealth | null }> };
+  assert.equal(json.status, 'FAIL');
   assert.equal(json.monitor.running, true);
   assert.equal(json.tunnels[0]?.health?.lostFrames, 10);
 });

@@ -88,7 +88,10 @@ test('three senders: frames arrive byte-identical on their ruei-mtun-0000N and o
   const again = await lab.cliOk('start');
   assert.match(again.stdout, /3 unchanged; 0 command\(s\) run/);
   assert.match(again.stderr, /warning: net\.ipv4\.ipfrag_max_dist is 0: .*corrupted frame.*\n.*sysctl -w net\.ipv4\.ipfrag_max_dist=64/);
-  assert.match((await lab.cliOk('status')).stdout, /^\[warn\] net\.ipv4\.ipfrag_max_dist is 0: /m, 'status says so too, as long as it lasts');
+  const risky = await lab.cli('status');
+  assert.match(risky.stdout, /^\[warn\] net\.ipv4\.ipfrag_max_dist is 0: /m, 'status says so too, as long as it lasts');
+  assert.match(risky.stdout, /^\[info\] Status: WARN$/m, 'and does not call the tunnels healthy');
+  assert.equal(risky.code, 1);
   assert.equal(await kernelSnapshot(collector), before);
 
   // stop leaves nothing: no interface, tunnel, session, qdisc or filter; the namespace is as before start.

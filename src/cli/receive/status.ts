@@ -9,16 +9,21 @@ import { monitorStateFile, readMonitorState, type MonitorState } from '../../mon
 import type { TunnelHealth } from '../../monitor/snapshot.js';
 import { formatAge, formatLoss, monitorLine, unknownSenderLines } from './status-health.js';
 import { reassemblyWarnings } from '../../kernel/reassembly.js';
+import { readFragmentCounts } from '../../kernel/fragment-count.js';
 
 interface Status {
   readonly config: string;
   readonly configured: number;
   readonly present: number;
   readonly aggregation: AggregationRow;
-  readonly tunnels: (TunnelRow & { readonly health: TunnelHealth | null })[];
+  /** fragmented: frames that crossed the network as IP fragments (first fragments seen from the tunnel's remote IP). */
+  readonly tunnels: (TunnelRow & { readonly health: TunnelHealth | null; readonly fragmented: number | null })[];
   readonly monitor: MonitorState;
   /** Kernel settings that put the tunnels' frames at risk (ipfrag_max_dist 0), each with its fix. */
   readonly warnings: string[];
+  /** FAIL: a configured tunnel is missing; WARN: frames are at risk (warnings); the exit status follows it. */
+  readonly status: 'OK' | 'WARN' | 'FAIL';
+  readonly problems: string[];
 }
 
 export async function runStatus(args: ParsedArgs): Promise<number> {
@@ -26,7 +31,7 @@ export async function runStatus(args: ParsedArgs): Promise<number> {
   if (args.flags.get('watch') !== true) {
     const status = await collectStatus(receiveConfigPath(args));
     process.stdout.write(json ? `${JSON.stringify(toJson(status), null, 2)}\n` : renderText(status));
-    return 0;
+    return status.status === 'OK' ? 0 : 1;
   }
   return watch(args, json);
 }
@@ -51,18 +56,27 @@ async function watch(args: ParsedArgs, json: boolean): Promise<number> {
 
 async function collectStatus(file: string): Promise<Status> {
   const conf = loadConfig(file, readConfigText(file, true));
-  const state = await readReceiveState(systemRunner({ echo: null }));
+  const runner = systemRunner({ echo: null });
+  const [state, fragments] = await Promise.all([readReceiveState(runner), readFragmentCounts(runner)]);
   const monitor = readMonitorState(monitorStateFile());
   const health = new Map((monitor.running ? monitor.snapshot.tunnels : []).map((h) => [h.tunnelId, h]));
-  const rows = tunnelRows(conf.tunnels, state).map((r) => ({ ...r, health: r.configured ? (health.get(r.tunnelId) ?? null) : null }));
+  const rows = tunnelRows(conf.tunnels, state).map((r) => ({
+    ...r,
+    health: r.configured ? (health.get(r.tunnelId) ?? null) : null,
+    fragmented: fragments && r.present ? (fragments.get(r.remoteIp) ?? 0) : null,
+  }));
+  const warnings = conf.tunnels.length > 0 ? reassemblyWarnings() : [];
+  const problems = rows.filter((r) => r.configured && !r.present).map((r) => `line ${r.line}: tunnel ${r.tunnelIdText} (${r.remoteIp}) is missing from the kernel: run ux-tunnel-receive start (or systemctl start ux-tunnel-receive)`);
   return {
     config: file,
+    status: problems.length > 0 ? 'FAIL' : warnings.length > 0 ? 'WARN' : 'OK',
+    problems,
     configured: rows.filter((r) => r.configured).length,
     present: rows.filter((r) => r.configured && r.present).length,
     aggregation: aggregationRow(state),
     tunnels: rows,
     monitor,
-    warnings: conf.tunnels.length > 0 ? reassemblyWarnings() : [],
+    warnings,
   };
 }
 
@@ -85,13 +99,13 @@ function renderText(status: Status): string {
     monitorLine(status.monitor),
   ];
   const withHealth = status.monitor.running;
-  const header = ['Line', 'Interface', 'Local IP', 'Remote IP', 'Tunnel-ID', 'State', 'Rx: packets', 'Rx: bytes', 'Rx: errors'];
+  const header = ['Line', 'Interface', 'Local IP', 'Remote IP', 'Tunnel-ID', 'State', 'Rx: packets', 'Rx: bytes', 'Rx: errors', 'Rx: fragmented'];
   if (withHealth) header.push('Health', 'Keepalive', 'NAT', 'Sent', 'Received', 'Lost (last)', 'Lost (total)', 'Dropped (sender)', 'Shed (budget)', 'KA gaps');
   const table = [header];
   for (const r of status.tunnels) {
     const state = !r.configured ? 'not configured' : r.present ? 'present' : 'missing';
     const row = [r.line === null ? '-' : String(r.line), r.interface ?? '-', r.localIp, r.remoteIp, r.tunnelIdText, state,
-      String(r.rx?.packets ?? '-'), String(r.rx?.bytes ?? '-'), String(r.rx ? r.rx.errors + r.rx.dropped : '-')];
+      String(r.rx?.packets ?? '-'), String(r.rx?.bytes ?? '-'), String(r.rx ? r.rx.errors + r.rx.dropped : '-'), String(r.fragmented ?? '-')];
     if (withHealth) {
       const h = r.health;
       row.push(h?.state ?? '-', formatAge(h?.keepaliveAgeSeconds ?? null), h?.nat == null ? '-' : h.nat ? 'yes' : 'no',
@@ -104,5 +118,7 @@ function renderText(status: Status): string {
   out.push(...alignedRows(table));
   if (status.monitor.running) out.push(...unknownSenderLines(status.monitor.snapshot).map((line) => `${WARN}${line}`));
   out.push(...status.warnings.map((line) => `${WARN}${line}`));
+  out.push(...status.problems.map((p) => `[error] ${p}`));
+  out.push(`${INFO}Status: ${status.status}`);
   return `${out.join('\n')}\n`;
 }

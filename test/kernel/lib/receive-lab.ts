@@ -109,6 +109,7 @@ export async function kernelSnapshot(ns: Netns): Promise<string> {
     (await ns.run('ip', '-j', 'l2tp', 'show', 'session')).stdout,
     (await ns.run('tc', '-j', 'qdisc', 'show')).stdout.replace(/"refcnt":\d+,?/g, ''),
     (await ns.probe('tc', '-j', 'filter', 'show', 'block', '1381320009')).stdout,
+    (await ns.probe('nft', 'list', 'tables')).stdout, // the fragment counter's table (counters left out: they move)
   ];
   return parts.join('\n');
 }

@@ -43,7 +43,9 @@ export interface TransmitLab {
   writeConfig(ports: string, extra?: string): Promise<void>;
   /** The collector's end of the tunnel (plain ip l2tp): session interface l2rx, up, MTU 64000, no IPv6. */
   collectorTunnel(): Promise<void>;
-  /** ux-tunnel-receive in the collector namespace with --config DIR/tunnels.conf (this lab's one tunnel); throws on failure. */
+  /** ux-tunnel-receive in the collector namespace with --config DIR/tunnels.conf (this lab's one tunnel); never throws. */
+  receive(...args: string[]): Promise<ExecResult>;
+  /** receive(), throwing on a non-zero exit. */
   receiveOk(...args: string[]): Promise<ExecResult>;
   /** curl from the client; returns the body bytes. */
   curl(url: string, ...extra: string[]): Promise<Buffer>;
@@ -75,6 +77,12 @@ export async function createTransmitLab(t: TestContext, dir: string, options: { 
   await startNginx(web, dir, www, options.nginxWorkers);
   const config = join(dir, 'tunnel.conf');
   const cli = (...args: string[]) => exec(web.argv(process.execPath, CLI, '--config', config, ...args), { env: { ...process.env, UX_TUNNEL_RUN_DIR: join(dir, 'run') } });
+  const receive = async (...args: string[]) => {
+    const tunnels = join(dir, 'tunnels.conf');
+    await writeFile(tunnels, `${COLLECTOR_IP} ${WEB_IP} - -\n`);
+    const env = { ...process.env, UX_TUNNEL_RUN_DIR: join(dir, 'receive-run') };
+    return exec(collector.argv(process.execPath, join(BIN, 'ux-tunnel-receive'), '--config', tunnels, ...args), { env });
+  };
   return {
     dir, client, web, collector, lan, config, big, cli,
     async cliOk(...args) {
@@ -91,11 +99,9 @@ export async function createTransmitLab(t: TestContext, dir: string, options: { 
         'link set dev l2rx addrgenmode none', 'link set dev l2rx mtu 64000 promisc on up',
       );
     },
+    receive,
     async receiveOk(...args) {
-      const tunnels = join(dir, 'tunnels.conf');
-      await writeFile(tunnels, `${COLLECTOR_IP} ${WEB_IP} - -\n`);
-      const env = { ...process.env, UX_TUNNEL_RUN_DIR: join(dir, 'receive-run') };
-      const result = await exec(collector.argv(process.execPath, join(BIN, 'ux-tunnel-receive'), '--config', tunnels, ...args), { env });
+      const result = await receive(...args);
       if (result.code !== 0) throw new Error(`ux-tunnel-receive ${args.join(' ')} exited ${result.code}:\n${result.stdout}\n${result.stderr}`);
       return result;
     },

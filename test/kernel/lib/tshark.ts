@@ -14,7 +14,7 @@ export interface TsharkCounts {
 }
 
 /** Frames matching each display filter, over the whole capture (tshark -z io,stat with one interval). */
-async function frameCounts(file: string, filters: readonly string[], options: readonly string[] = []): Promise<number[]> {
+export async function frameCounts(file: string, filters: readonly string[], options: readonly string[] = []): Promise<number[]> {
   const { stdout } = await execOrThrow(['tshark', '-n', '-r', file, ...options, '-q', '-z', `io,stat,0,${filters.join(',')}`]);
   const row = stdout.split('\n').find((l) => /^\|\s*[\d.]+\s*<>\s*[\d.]+\s*\|/.test(l) || /^\|\s*Dur\s*<>/.test(l));
   if (!row) throw new Error(`tshark printed no statistics row for ${file}:\n${stdout}`);
@@ -38,4 +38,15 @@ export async function badChecksumFrames(file: string, limit = 10): Promise<strin
   const { stdout } = await execOrThrow(['tshark', '-n', '-r', file, '-o', 'ip.check_checksum:TRUE', '-o', 'tcp.check_checksum:TRUE', '-Y', 'ip.checksum.status==0||tcp.checksum.status==0',
     '-T', 'fields', '-e', 'frame.number', '-e', 'frame.len', '-e', 'ip.src', '-e', 'ip.dst', '-e', 'ip.len', '-e', 'ip.checksum.status', '-e', 'tcp.srcport', '-e', 'tcp.dstport', '-e', 'tcp.seq_raw', '-e', 'tcp.len', '-e', 'tcp.checksum.status']);
   return stdout.split('\n').filter(Boolean).slice(0, limit);
+}
+
+/**
+ * Frames that cannot be what the mirrored NIC carried: a bad IPv4 header or TCP checksum (validation on), or a length
+ * that disagrees with the IPv4 header (a frame joined from two frames' fragments of different sizes, whose TCP
+ * checksum tshark then cannot verify). Frames of 60 bytes and less are left out (Ethernet pads them).
+ */
+export async function corruptedFrames(file: string): Promise<number> {
+  const [corrupted] = await frameCounts(file, ['ip.checksum.status==0||tcp.checksum.status==0||(frame.len>60&&frame.len!=ip.len+14)'],
+    ['-o', 'ip.check_checksum:TRUE', '-o', 'tcp.check_checksum:TRUE', '-o', 'tcp.analyze_sequence_numbers:FALSE', '-o', 'tcp.desegment_tcp_streams:FALSE']);
+  return corrupted!;
 }
