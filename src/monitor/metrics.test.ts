@@ -30,7 +30,7 @@ const UP_NAT = tunnel({
   line: 3, tunnelId: 168430091, remoteIp: '10.10.10.11', interface: 'ruei-mtun-00000', state: 'up',
   lastKeepalive: '2026-11-23T20:05:01.250Z', keepaliveAgeSeconds: 1, host: 'web1', interval: 20, seq: 15, source: '192.0.2.7', nat: true,
   keepalives: 15, sequenceGaps: 2, senderRestarts: 1, mirroredFrames: 120_000, sentFrames: 119_990, receivedFrames: 119_950, lostFrames: 40,
-  lossPercent: 0.03, senderErrors: 3, senderDrops: 5, budgetShed: 11, receiveErrors: 7,
+  lossPercent: 0.03, senderErrors: 3, senderDrops: 5, budgetShed: 11, receiveErrors: 7, fragmentedFrames: 60_000,
   lastInterval: { seconds: 20, sent: 800, received: 790, lost: 10, lossPercent: 1.25 },
 });
 // 2^53 - 1 frames: far beyond any real counter, but it must still print as plain digits.
@@ -48,7 +48,7 @@ const COUNTERS = [
   'ux_tunnel_keepalives_received_total', 'ux_tunnel_keepalive_sequence_gaps_total', 'ux_tunnel_sender_restarts_total',
   'ux_tunnel_frames_mirrored_total', 'ux_tunnel_frames_sent_total', 'ux_tunnel_frames_received_total', 'ux_tunnel_frames_lost_total',
   'ux_tunnel_sender_errors_total', 'ux_tunnel_sender_drops_total', 'ux_tunnel_sender_budget_shed_total', 'ux_tunnel_receive_errors_total',
-  'ux_tunnel_unknown_keepalives_total', 'ux_tunnel_malformed_keepalives_total', 'ux_tunnel_unknown_sender_keepalives_total',
+  'ux_tunnel_frames_fragmented_total', 'ux_tunnel_unknown_keepalives_total', 'ux_tunnel_malformed_keepalives_total', 'ux_tunnel_unknown_sender_keepalives_total',
 ];
 const GAUGES = [
   'ux_tunnel_up', 'ux_tunnel_state', 'ux_tunnel_keepalive_age_seconds', 'ux_tunnel_nat', 'ux_tunnel_last_interval_loss_ratio',

@@ -74,6 +74,7 @@ function metricFamilies(snapshot: HealthSnapshot, nowMs: number): Family[] {
     perTunnel('ux_tunnel_sender_drops_total', 'counter', 'Drops on the sender\'s veth, bridge and tunnel interface.', (t) => t.senderDrops),
     perTunnel('ux_tunnel_sender_budget_shed_total', 'counter', 'Frames the sender\'s mirror budget kept out of the mirror (not loss).', (t) => t.budgetShed),
     perTunnel('ux_tunnel_receive_errors_total', 'counter', 'Receive errors and drops of the session interface.', (t) => t.receiveErrors),
+    perTunnel('ux_tunnel_frames_fragmented_total', 'counter', 'Frames from the tunnel\'s remote IP that crossed the network as IP fragments (since start).', (t) => t.fragmentedFrames ?? null),
     perTunnel('ux_tunnel_last_interval_loss_ratio', 'gauge', 'Frames lost over frames sent in the last complete keepalive interval (0..1).', (t) =>
       t.lastInterval && t.lastInterval.sent > 0 ? t.lastInterval.lost / t.lastInterval.sent : null,
     ),

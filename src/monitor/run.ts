@@ -3,6 +3,7 @@ import { readFileSync, statSync } from 'node:fs';
 import { captureLive, CaptureError } from '../diag/capture.js';
 import { parseTunnelsConf, type ReceiveTunnel } from '../config/tunnels.js';
 import { readL2tp } from '../kernel/l2tp.js';
+import { readFragmentCounts } from '../kernel/fragment-count.js';
 import { readInterfaceCounter } from '../kernel/interface-counters.js';
 import { systemRunner } from '../kernel/runner.js';
 import { KeepaliveExtractor, KEEPALIVE_CAPTURE_FILTER, KEEPALIVE_SNAPLEN } from './keepalive-capture.js';
@@ -33,7 +34,9 @@ export async function runMonitor(options: MonitorOptions): Promise<void> {
   let config = loadTunnels(options.configFile); // throws ConfigErrors: the service fails with the file and line
   let configStamp = stampOf(options.configFile);
   const runner = systemRunner({ echo: null });
+  let fragments: Map<string, number> | null = null;
   const refreshKernel = async () => {
+    fragments = await readFragmentCounts(runner);
     try {
       const { sessions } = await readL2tp(runner);
       const byTunnel = new Map(sessions.map((s) => [s.tunnelId, s.interface]));
@@ -50,7 +53,11 @@ export async function runMonitor(options: MonitorOptions): Promise<void> {
   const extractor = new KeepaliveExtractor((source, sessionId, payload) => {
     tracker.onKeepalive(Date.now(), source, sessionId, payload, readRxCounters);
   });
-  const snapshot = () => tracker.snapshot(Date.now(), { pid: process.pid, config: options.configFile });
+  const snapshot = () => {
+    const now = tracker.snapshot(Date.now(), { pid: process.pid, config: options.configFile });
+    const counts = fragments;
+    return counts ? { ...now, tunnels: now.tunnels.map((t) => ({ ...t, fragmentedFrames: counts.get(t.remoteIp) ?? 0 })) } : now;
+  };
   const metrics = options.metricsListen
     ? await startMetricsServer(options.metricsListen, () => renderMetrics(snapshot(), Date.now()), (line) => log('info', line))
     : null;

@@ -60,6 +60,11 @@ export interface TunnelHealth {
   readonly budgetShed: number;
   /** rx errors + rx dropped of ruei-mtun-NNNNN (sum of interval deltas). */
   readonly receiveErrors: number;
+  /**
+   * Frames from the tunnel's remote IP that arrived as IP fragments (the receive side's nftables counter, read every
+   * few seconds; counted since start). Absent or null where nftables is unavailable.
+   */
+  readonly fragmentedFrames?: number | null;
   /** The last settled interval; null until three keepalives with counters (version 2) have arrived. */
   readonly lastInterval: IntervalLoss | null;
 }
