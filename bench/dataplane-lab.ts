@@ -1,7 +1,18 @@
 // Runs in the kernel lab (as root): iperf3 client -> web with no mirror, the iperf port mirrored, and `all`; counts what reaches ruei-mtun.
 //
 //   node dist/bench/dataplane-lab.js OUT.json [--repeat N] [--seconds S] [--loads 50M,100M,200M,400M,0]
-//                                    [--modes none,port,all] [--collector-sysctl KEY=VALUE,...]
+//                                    [--modes none,port,all,seed,direct,nobridge] [--underlay 1500|9000]
+//                                    [--collector-sysctl KEY=VALUE,...]
+//
+// Modes: none (no mirror), port (the product, mirror of the iperf port), all (the product, `all`), and three other
+// designs of the iperf port's mirror, built from the product's interfaces for comparison: seed (the seed's path: no
+// mirror queue, each copy on the backlog of the CPU that mirrored it), direct (mirred straight into ruei-tun1: no
+// veth, no bridge, no queue: the tunnel's work on the mirroring CPU), nobridge (the mirror queue kept, the bridge
+// skipped: ruei-veth1out's ingress redirects into ruei-tun1), budget (the product with budget-mbit=BUDGET_MBIT); and
+// two designs of the collector with the product's port mirror: redirect (the block's filter redirects each frame into
+// ruei-mtun instead of copying it, so the session interface's own stack never sees it), rps (RPS over every CPU on
+// the session interface: one busy sender's flows spread over the collector's CPUs, each flow kept on one). --underlay 9000: the web server's and collector's links
+// and the switch ports to them at MTU 9000, the client's at 1500 (production frames stay 1514 bytes and cross whole).
 //
 //   ns client 10.0.0.1 --+                       +-- ns web 10.0.0.2 (iperf3 -s, ux-tunnel-transmit, mirror on eth0)
 //                        +-- ns lan: br0 --------+      ruei-br1 -- ruei-tun1 ==L2TPv3/IP, MTU 1500 underlay==+
@@ -11,6 +22,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { exec, execOrThrow, spawnStream } from '../src/kernel/exec.js';
 import { argFlag, ROOT } from './lib/measure.js';
+import { parseCpuList } from '../src/model/transmit.js';
 
 const out = process.argv[2];
 if (!out) throw new Error('usage: dataplane-lab.js OUT.json [--repeat N] [--seconds S] [--loads 50M,...,0]');
@@ -20,6 +32,27 @@ const loads = argFlag('loads', '50M,100M,200M,400M,0').split(',');
 // Settings to try on the collector (per-namespace sysctls), e.g. --collector-sysctl net.ipv4.ipfrag_high_thresh=67108864
 const collectorSysctls = argFlag('collector-sysctl', '').split(',').filter(Boolean);
 const modes = argFlag('modes', 'none,port,all').split(',');
+const underlay = Number(argFlag('underlay', '1500'));
+const BUDGET_MBIT = 100;
+
+/**
+ * Which CPUs play which host. With 4 or more CPUs (the bench runs the lab with --cpus 4): the web server gets every CPU
+ * but one (its iperf3 pinned there, its NIC's receive work spread there by RPS), the last of them also being the one
+ * the product's mirror queue uses, as on a real web server; the one CPU left plays the network and the other hosts
+ * (client, switch, collector), so that their work does not compete with the web server's, as it would not on real,
+ * separate hosts. With fewer CPUs every host shares them all (the layout of earlier runs). (Tried: 5 CPUs with the
+ * client apart from the network: 5 emulated CPUs on this machine's 2 cores made every figure erratic.)
+ */
+function cpuLayout(): { web: number[]; others: number[] } | null {
+  const cpus = parseCpuList(readFileSync('/sys/devices/system/cpu/online', 'utf8'));
+  if (cpus.length < 4) return null;
+  const others = [cpus[cpus.length - 2]!];
+  return { web: cpus.filter((c) => !others.includes(c)), others };
+}
+const LAYOUT = cpuLayout();
+const maskOf = (cpus: readonly number[]) => cpus.reduce((m, c) => m | (1 << c), 0).toString(16);
+/** argv run on the CPUs of `role` (taskset), or as it is without a layout. */
+const pinned = (role: 'web' | 'others', argv: string[]) => (LAYOUT ? ['taskset', '-c', LAYOUT[role].join(','), ...argv] : argv);
 const REASM = ['IpReasmReqds', 'IpReasmOKs', 'IpReasmFails', 'IpReasmTimeout'];
 const work = resolve(out, '..');
 const tag = `uxb${process.pid % 100000}`;
@@ -58,9 +91,12 @@ async function dropCounters(): Promise<Map<string, number>> {
     if (label !== 'web') continue;
     // The mirror's own tc actions count what they could not deliver (mirred into a device that refused the copy).
     for (const hook of ['ingress', 'egress']) {
-      const filters = JSON.parse((await exec(inNs(ns, 'tc', '-s', '-j', 'filter', 'show', 'dev', 'eth0', hook))).stdout || '[]') as Array<{ pref: number; options?: { actions?: Array<{ kind?: string; stats?: { drops?: number; overlimits?: number } }> } }>;
+      const filters = JSON.parse((await exec(inNs(ns, 'tc', '-s', '-j', 'filter', 'show', 'dev', 'eth0', hook))).stdout || '[]') as Array<{ pref: number; options?: { actions?: Array<{ kind?: string; index?: number; stats?: { drops?: number; overlimits?: number } }> } }>;
       for (const f of filters) for (const a of f.options?.actions ?? []) {
-        found.set(`web:eth0:${hook}:pref${f.pref}:${a.kind}-drops`, (a.stats?.drops ?? 0) + (a.stats?.overlimits ?? 0));
+        // A police action's overlimits are the budget's shedding (one action bound by every mirror filter: keyed by
+        // its index, once); a mirred's drops and overlimits are copies it could not deliver.
+        if (a.kind === 'police') found.set(`web:police${a.index}:shed`, a.stats?.overlimits ?? 0);
+        else found.set(`web:eth0:${hook}:pref${f.pref}:${a.kind}-drops`, (a.stats?.drops ?? 0) + (a.stats?.overlimits ?? 0));
       }
     }
   }
@@ -100,7 +136,55 @@ async function topology(): Promise<void> {
     await execOrThrow(['ip', 'link', 'add', name, 'netns', NS.lan, 'type', 'veth', 'peer', 'name', 'eth0', 'netns', ns]);
     await execOrThrow(['ip', '-n', NS.lan, '-batch', '-'], { input: `link set ${name} master br0\nlink set ${name} up\n` });
     await execOrThrow(['ip', '-n', ns, '-batch', '-'], { input: `addr add ${addr}/24 dev eth0\nlink set eth0 up\n` });
+    if (LAYOUT) {
+      // The switch port's and the host's receive work on their CPUs (RPS); the web server's NIC spreads over its own.
+      await execOrThrow(inNs(NS.lan, 'sh', '-c', `echo ${maskOf(LAYOUT.others)} > /sys/class/net/${name}/queues/rx-0/rps_cpus`));
+      await execOrThrow(inNs(ns, 'sh', '-c', `echo ${maskOf(ns === NS.web ? LAYOUT.web : LAYOUT.others)} > /sys/class/net/eth0/queues/rx-0/rps_cpus`));
+    }
+    if (ns !== NS.client && underlay !== 1500) {
+      await execOrThrow(['ip', '-n', NS.lan, 'link', 'set', 'dev', name, 'mtu', String(underlay)]);
+      await execOrThrow(['ip', '-n', ns, 'link', 'set', 'dev', 'eth0', 'mtu', String(underlay)]);
+    }
   }
+}
+
+const tcIn = (ns: string, ...args: string[]) => execOrThrow(inNs(ns, 'tc', ...args));
+
+/** The receive side's one filter in its shared block (model/receive.ts: block 1381320009, pref 49000), with `action`. */
+async function blockFilter(action: 'mirror' | 'redirect'): Promise<void> {
+  // Deleted and added again (tc cannot replace the action of a matchall filter in place: "File exists").
+  await tcIn(NS.collector, 'filter', 'del', 'block', '1381320009', 'pref', '49000');
+  await tcIn(NS.collector, 'filter', 'add', 'block', '1381320009', 'pref', '49000', 'protocol', 'all', 'matchall', 'action', 'mirred', 'egress', action, 'dev', 'ruei-mtun');
+}
+
+/** Turns the product's port mirror (just started) into the design of `mode`; see the header. */
+async function alterDesign(mode: string): Promise<void> {
+  if (mode === 'redirect') await blockFilter('redirect');
+  if (mode === 'rps') {
+    // Every online CPU (the lab has few: a mask that fits in one hex group).
+    const mask = parseCpuList(readFileSync('/sys/devices/system/cpu/online', 'utf8')).reduce((m, cpu) => m | (1 << cpu), 0);
+    await execOrThrow(inNs(NS.collector, 'sh', '-c', `echo ${mask.toString(16)} > /sys/class/net/ruei-mtun-00000/queues/rx-0/rps_cpus`));
+  }
+  if (mode === 'seed') await execOrThrow(inNs(NS.web, 'sh', '-c', 'echo 0 > /sys/class/net/ruei-veth1out/queues/rx-0/rps_cpus'));
+  if (mode === 'nobridge') {
+    await tcIn(NS.web, 'qdisc', 'add', 'dev', 'ruei-veth1out', 'clsact');
+    await tcIn(NS.web, 'filter', 'add', 'dev', 'ruei-veth1out', 'ingress', 'pref', '1', 'matchall', 'action', 'mirred', 'egress', 'redirect', 'dev', 'ruei-tun1');
+  }
+  if (mode === 'direct') {
+    // The product's filters go (stop later finds none to remove), ours copy straight into the L2TP session device.
+    for (const hook of ['ingress', 'egress']) {
+      const prefs = new Set((JSON.parse((await tcIn(NS.web, '-j', 'filter', 'show', 'dev', 'eth0', hook)).stdout || '[]') as Array<{ pref: number }>).map((f) => f.pref));
+      for (const pref of prefs) await tcIn(NS.web, 'filter', 'del', 'dev', 'eth0', hook, 'pref', String(pref));
+      const port = hook === 'ingress' ? 'dst_port' : 'src_port';
+      await tcIn(NS.web, 'filter', 'add', 'dev', 'eth0', hook, 'pref', '100', 'protocol', 'ip', 'flower', 'ip_proto', 'tcp', port, String(PORT), 'action', 'mirred', 'egress', 'mirror', 'dev', 'ruei-tun1');
+    }
+  }
+}
+
+async function restoreDesign(mode: string): Promise<void> {
+  if (mode === 'redirect') await blockFilter('mirror');
+  if (mode === 'rps') await execOrThrow(inNs(NS.collector, 'sh', '-c', 'echo 0 > /sys/class/net/ruei-mtun-00000/queues/rx-0/rps_cpus'));
+  if (mode === 'direct') for (const hook of ['ingress', 'egress']) await tcIn(NS.web, 'filter', 'del', 'dev', 'eth0', hook, 'pref', '100');
 }
 
 export interface Sample {
@@ -129,7 +213,7 @@ export interface Sample {
 }
 
 async function iperf(load: string): Promise<{ bps: number; sentBytes: number; receivedBytes: number; retransmits: number }> {
-  const argv = inNs(NS.client, 'iperf3', '-c', IP.web, '-p', String(PORT), '-t', String(seconds), '-J', ...(load === '0' ? [] : ['-b', load]));
+  const argv = inNs(NS.client, ...pinned('others', ['iperf3']), '-c', IP.web, '-p', String(PORT), '-t', String(seconds), '-J', ...(load === '0' ? [] : ['-b', load]));
   const { stdout } = await execOrThrow(argv);
   const j = JSON.parse(stdout) as { end: { sum_sent: { bytes: number; retransmits?: number }; sum_received: { bytes: number; bits_per_second: number } } };
   // The sender's count includes what was still in its socket buffer when the test ended: never on the wire.
@@ -172,7 +256,8 @@ async function main(): Promise<void> {
   try {
     await topology();
     for (const setting of collectorSysctls) await execOrThrow(inNs(NS.collector, 'sysctl', '-w', setting));
-    const server = spawnStream(inNs(NS.web, 'iperf3', '-s', '-p', String(PORT)));
+    const server = spawnStream(inNs(NS.web, ...pinned('web', ['iperf3', '-s', '-p', String(PORT)])));
+    process.stderr.write(`[bench-lab] CPUs: ${LAYOUT ? `web server ${LAYOUT.web.join(',')} (mirror queue on its last), client, switch and collector ${LAYOUT.others.join(',')}` : 'shared by every host'}\n`);
     server.stdout!.resume();
     await new Promise((r) => setTimeout(r, 1500));
     writeFileSync(join(work, 'tunnels.conf'), `${IP.collector} ${IP.web} - -\n`);
@@ -180,8 +265,10 @@ async function main(): Promise<void> {
     for (let round = 0; round < repeat; round++) {
       for (const mode of modes) {
         if (mode !== 'none') {
-          writeFileSync(join(work, 'tunnel.conf'), `${IP.collector} ${IP.web} eth0 ${mode === 'port' ? `i${PORT}` : 'all'}\n`);
+          const options = mode === 'budget' ? ` budget-mbit=${BUDGET_MBIT}` : '';
+          writeFileSync(join(work, 'tunnel.conf'), `${IP.collector} ${IP.web} eth0 ${mode === 'all' ? 'all' : `i${PORT}`}${options}\n`);
           await transmit('start');
+          await alterDesign(mode);
         }
         for (const load of loads) {
           const s = await measureRun(mode, load, round);
@@ -189,13 +276,16 @@ async function main(): Promise<void> {
           const pct = s.mirroredPayload === null ? '' : `, mirror ${(100 * s.mirroredPayload / s.receivedBytes).toFixed(1)} % of received (${(100 * s.mirroredPayload / s.sentBytes).toFixed(1)} % of sent), ${(s.outerPackets! / Math.max(1, s.mirroredFrames!)).toFixed(2)} outer/frame`;
           process.stderr.write(`[bench-lab] round ${round + 1} ${mode} ${load === '0' ? 'unlimited' : load}: ${(s.bps / 1e6).toFixed(0)} Mbit/s${pct}, softnet drops ${s.softnetDrops}, reasm ${JSON.stringify(s.reasm)}, interface drops ${JSON.stringify(s.drops)}, IP counters ${JSON.stringify(s.ipCounters)}\n`);
         }
-        if (mode !== 'none') await transmit('stop');
+        if (mode !== 'none') {
+          await restoreDesign(mode);
+          await transmit('stop');
+        }
       }
     }
     await receive('stop');
     server.kill('SIGKILL');
   } finally {
-    writeFileSync(out!, `${JSON.stringify({ repeat, seconds, loads, collectorSysctls, headerBytes: HEADERS, samples }, null, 2)}\n`);
+    writeFileSync(out!, `${JSON.stringify({ repeat, seconds, loads, underlay, layout: LAYOUT, collectorSysctls, headerBytes: HEADERS, samples }, null, 2)}\n`);
     for (const ns of Object.values(NS)) {
       const pids = await exec(['ip', 'netns', 'pids', ns]);
       for (const pid of pids.stdout.split(/\s+/).filter(Boolean)) await exec(['kill', '-9', pid]);

@@ -1,6 +1,7 @@
 // npm run bench: runs each section, prints one table, writes bench/results/latest.json. Never fails the test suite.
 //
-//   node dist/bench/main.js [--quick] [SECTION...]     sections: cli analysis receive dataplane webload (default: all)
+//   node dist/bench/main.js [--quick] [--loads 200M,0] [SECTION...]
+//                                     sections: cli analysis receive dataplane webload (default: all)
 //
 // A run of some sections keeps the other sections' rows from the previous latest.json, each row marked with the
 // time it was measured; ratios are always between figures of the same section, measured in the same run.
@@ -24,8 +25,10 @@ interface Section {
 type TimedRow = Row & { measuredAt?: string };
 
 const quick = process.argv.includes('--quick');
-const only = new Set(process.argv.slice(2).filter((a) => !a.startsWith('-')));
-const LOADS = ['50M', '100M', '200M', '400M', '0'];
+const loadsAt = process.argv.indexOf('--loads');
+// --loads 200M,0: the data plane's offered loads (iperf3 -b; 0 is unlimited). The targets are at 200M and unlimited.
+const LOADS = loadsAt > 0 ? process.argv[loadsAt + 1]!.split(',') : ['100M', '200M', '0'];
+const only = new Set(process.argv.slice(2).filter((a, i, all) => !a.startsWith('-') && all[i - 1] !== '--loads'));
 
 const SECTIONS: Section[] = [
   { key: 'cli', title: 'cli latency (host)', run: () => benchCliLatency(quick ? 5 : 20) },

@@ -57,7 +57,8 @@ export async function runCapture(
       sink,
     );
   } catch (error) {
-    if (error instanceof CaptureError) throw new UserError(error.message);
+    // Exit 4 when it lacks privilege (a missing prerequisite, as the README's exit statuses say), else 1.
+    if (error instanceof CaptureError) throw new UserError(error.message, error.needsRoot ? 4 : 1);
     throw error;
   }
 }

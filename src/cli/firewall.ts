@@ -23,12 +23,13 @@ export async function runFirewall(args: ParsedArgs, side: FirewallSide, runner: 
   const before = await readStatus(runner, side, zone);
   const out: string[] = [];
   if (action !== 'status') {
+    if (before.backend === 'unknown') throw new UserError(`cannot ${action} the firewall: ${before.unknown}`);
     if (before.backend === 'none') {
       throw new UserError(`neither firewalld (firewall-cmd --state) nor nftables (nft) is present on this host, so there is no local firewall to ${action}; allow IP protocol 115 in any other firewall or cloud security list between the hosts (${HOW})`);
     }
     const operations = planFor(action, side, before);
     await runner.apply(operations);
-    out.push(describeChange(action, before, operations.length));
+    out.push(describeChange(action, before, operations.length, runner.dryRun));
   }
   const after = action === 'status' || runner.dryRun ? before : await readStatus(runner, side, zone);
   if (json) {
@@ -42,7 +43,8 @@ export async function runFirewall(args: ParsedArgs, side: FirewallSide, runner: 
   if (after.mistakes.length > 0 && !json) {
     for (const mistake of after.mistakes) process.stderr.write(`[warn] ${mistake}: ${HOW}; that opening does not let the tunnel through (remove it unless something else needs it)\n`);
   }
-  return action === 'status' && !after.allowed ? 1 : 0;
+  if (after.unknown && !json && after.backend !== 'unknown') process.stderr.write(`[warn] ${after.unknown}\n`);
+  return action === 'status' && (!after.allowed || after.unknown) ? 1 : 0;
 }
 
 function planFor(action: 'open' | 'close', side: FirewallSide, status: FirewallStatus) {
@@ -52,16 +54,18 @@ function planFor(action: 'open' | 'close', side: FirewallSide, status: FirewallS
   return action === 'open' ? nftables.planOpen(status.ruleset!, side) : nftables.planClose(status.ruleset!);
 }
 
-function describeChange(action: 'open' | 'close', status: FirewallStatus, count: number): string {
+function describeChange(action: 'open' | 'close', status: FirewallStatus, count: number, dryRun: boolean): string {
   if (count === 0) return `[info] nothing to ${action}: ${action === 'open' ? 'IP protocol 115 is already allowed' : 'no rule of ux-tunnel is present'}`;
   const where = status.backend === 'firewalld' ? `firewalld zone ${status.zone} (runtime and permanent)` : 'nftables (runtime)';
-  return `[info] ${action === 'open' ? 'allowed' : 'removed'} IP protocol 115 ${action === 'open' ? 'in' : 'from'} ${where}`;
+  const verb = action === 'open' ? (dryRun ? 'would allow' : 'allowed') : (dryRun ? 'would remove' : 'removed');
+  return `[info] ${verb} IP protocol 115 ${action === 'open' ? 'in' : 'from'} ${where}`;
 }
 
 function describeStatus(status: FirewallStatus, side: FirewallSide): string[] {
   const direction = side === 'receive' ? 'incoming' : 'outgoing';
+  if (status.backend === 'unknown') return [`[warn] cannot tell whether ${direction} IP protocol 115 is allowed: ${status.unknown}`];
   if (status.backend === 'none') {
-    return [`[info] no firewalld and no nftables on this host: nothing here filters ${direction} IP protocol 115`];
+    return [`[info] no firewalld and no nftables on this host${status.unknown ? '' : `: nothing here filters ${direction} IP protocol 115`}`];
   }
   if (status.backend === 'firewalld') {
     return [
@@ -69,8 +73,8 @@ function describeStatus(status: FirewallStatus, side: FirewallSide): string[] {
     ];
   }
   const lines = status.chains!.length === 0
-    ? [`[info] nftables has no ${side === 'receive' ? 'input' : 'output'} chain: nothing filters ${direction} IP protocol 115`]
-    : status.chains!.map((c) => `[info] nftables chain ${c.chain}: ${direction} IP protocol 115 ${c.open ? 'allowed by ux-tunnel' : 'no ux-tunnel rule'}`);
+    ? [`[info] nftables has no ${side === 'receive' ? 'input' : 'output'} chain${status.unknown ? '' : `: nothing in nftables filters ${direction} IP protocol 115`}`]
+    : status.chains!.map((c) => `[info] nftables chain ${c.chain}: ${direction} IP protocol 115 ${c.open ? 'allowed by ux-tunnel' : status.blockedBy?.includes(c.chain) ? 'blocked (policy drop, no ux-tunnel rule): ux-tunnel-* firewall open' : 'no ux-tunnel rule'}`);
   if (status.chains!.some((c) => c.open)) {
     lines.push('[info] nftables rules are runtime only: add "meta l4proto 115 accept" to the chain in /etc/nftables.conf to keep it across reboots');
   }

@@ -10,7 +10,7 @@ const systemdRuns = () => existsSync('/run/systemd/system');
 
 export async function runInstall(args: ParsedArgs, side: Side): Promise<number> {
   const dryRun = args.flags.has('dry-run');
-  if (!dryRun) requireNetAdmin('install');
+  if (!dryRun) requireNetAdmin('install', 'it writes under /opt, /etc and the systemd unit directory');
   const plan = layout(side, runningBinDir());
   const say = (line: string) => process.stdout.write(`${line}\n`);
   for (const dir of plan.directories) {
@@ -35,7 +35,7 @@ export async function runInstall(args: ParsedArgs, side: Side): Promise<number> 
 export async function runUninstall(args: ParsedArgs, side: Side): Promise<number> {
   const dryRun = args.flags.has('dry-run');
   const purge = args.flags.has('purge');
-  if (!dryRun) requireNetAdmin('uninstall');
+  if (!dryRun) requireNetAdmin('uninstall', 'it removes files under /opt, /etc and the systemd unit directory');
   const plan = layout(side, runningBinDir());
   const say = (line: string) => process.stdout.write(`${line}\n`);
   if (systemdRuns()) {

@@ -16,8 +16,25 @@ export class UserError extends Error {
   }
 }
 
+let stdoutClosed = false;
+
+/**
+ * True once the reader of stdout has gone (`status --watch | head -1`): loops that only print stop. Nothing else stops
+ * on it: a start whose summary cannot be printed still finishes its changes (never half applied because of a pager).
+ */
+export function outputClosed(): boolean {
+  return stdoutClosed;
+}
+
 /** Exit statuses: 1 failure (including a failed check), 2 usage, 3 bad configuration, 4 missing prerequisite. */
 export async function runMain(program: string, body: () => Promise<number>): Promise<void> {
+  // A broken pipe ends output quietly, never with a stack trace; other stream errors stay errors.
+  for (const stream of [process.stdout, process.stderr]) {
+    stream.on('error', (error: NodeJS.ErrnoException) => {
+      if (error.code !== 'EPIPE') throw error;
+      if (stream === process.stdout) stdoutClosed = true;
+    });
+  }
   let code: number;
   try {
     code = await body();

@@ -23,7 +23,9 @@ test('without repair, look-alikes stay in the fields for the parser to reject', 
   const { lines, warnings } = splitConfigLines('t.conf', '10.0.0.1 10.0.0.2 ens3 i80\u2013i81', false);
   assert.equal(lines[0]!.fields[3], 'i80\u2013i81');
   assert.deepEqual(warnings, []);
-  assert.equal(nonAsciiCharacter('i80\u2013i81'), '"\u2013" (U+2013)');
+  assert.equal(nonAsciiCharacter('i80\u2013i81'), '"\u2013" (U+2013, an en dash)');
+  assert.equal(nonAsciiCharacter('\u201d'), '"\u201d" (U+201D, a curly closing double quote)');
+  assert.equal(nonAsciiCharacter('\u00e9'), '"\u00e9" (U+00E9)');
   assert.equal(nonAsciiCharacter('i80,i81'), null);
 });
 

@@ -56,11 +56,26 @@ export function splitConfigLines(file: string, text: string, repairLookalikes = 
   return { lines, warnings };
 }
 
-/** Names a non-ASCII character in a field, for "look-alike character" errors; null when the field is plain ASCII. */
+/** What users paste in by accident, by name: the hint must name the character actually found. */
+const CHARACTER_NAMES: ReadonlyMap<number, string> = new Map([
+  [0x00a0, 'a non-breaking space'], [0x200b, 'a zero-width space'], [0x202f, 'a narrow non-breaking space'], [0xfeff, 'a byte order mark'],
+  [0x2010, 'a hyphen'], [0x2011, 'a non-breaking hyphen'], [0x2012, 'a figure dash'], [0x2013, 'an en dash'], [0x2014, 'an em dash'],
+  [0x2015, 'a horizontal bar'], [0x2212, 'a minus sign'], [0xff0d, 'a fullwidth hyphen'],
+  [0x2018, 'a curly opening quote'], [0x2019, 'a curly apostrophe'], [0x201c, 'a curly opening double quote'], [0x201d, 'a curly closing double quote'],
+  [0xff0c, 'a fullwidth comma'], [0x3001, 'an ideographic comma'], [0x2024, 'a one-dot leader'], [0xff0e, 'a fullwidth full stop'],
+]);
+
+/**
+ * Names a non-ASCII (or control) character in a field, for "look-alike character" errors: `"–" (U+2013, an en dash)`;
+ * null when the field is plain ASCII.
+ */
 export function nonAsciiCharacter(field: string): string | null {
   for (const ch of field) {
     const code = ch.codePointAt(0)!;
-    if (code > 0x7e || code < 0x20) return `"${ch}" (U+${code.toString(16).toUpperCase().padStart(4, '0')})`;
+    if (code > 0x7e || code < 0x20) {
+      const name = CHARACTER_NAMES.get(code) ?? (code < 0x20 ? 'a control character' : null);
+      return `"${ch}" (U+${code.toString(16).toUpperCase().padStart(4, '0')}${name ? `, ${name}` : ''})`;
+    }
   }
   return null;
 }

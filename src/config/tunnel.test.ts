@@ -20,6 +20,9 @@ test('several ports, an explicit tunnel ID as a number or an address, and "all"'
   assert.equal(parseTunnelConf('t', '10.10.10.10 192.168.1.11 eth0 all 10.10.10.11').tunnelId, 168430091);
   assert.equal(parseTunnelConf('t', '10.10.10.10 192.168.1.11 eth0 all').ports, 'all');
   assert.equal(parseTunnelConf('t', '10.10.10.10 10.10.10.11 eth0 i1,i65535').ports.length, 2);
+  // "-" as in tunnels.conf: the default ID.
+  const dash = parseTunnelConf('t', '10.10.10.10 10.10.10.11 eth0 i80 -');
+  assert.deepEqual([dash.tunnelId, dash.explicitId], [168430091, false]);
 });
 
 test('options after the vendor\'s fields: a mirror budget in Mbit/s and packets/s, with or without a tunnel ID', () => {
@@ -54,10 +57,13 @@ const BAD: Bad[] = [
   { name: 'space after comma', text: '10.10.10.10 10.10.10.11 ens3 i80, i443', line: 1, field: 'mirror-port-list', reason: /contains a space/ },
   { name: 'space before comma', text: '10.10.10.10 10.10.10.11 ens3 i80 ,i443', line: 1, field: 'mirror-port-list', reason: /contains a space/ },
   { name: 'space between items', text: '10.10.10.10 10.10.10.11 ens3 i80 i443', line: 1, field: 'mirror-port-list', reason: /contains a space/ },
-  { name: 'en dash in list', text: '10.10.10.10 10.10.10.11 ens3 i80\u2013i81', line: 1, field: 'mirror-port-list', reason: /look-alike character "\u2013" \(U\+2013\)/ },
+  { name: 'en dash in list', text: '10.10.10.10 10.10.10.11 ens3 i80\u2013i81', line: 1, field: 'mirror-port-list', reason: /look-alike character "\u2013" \(U\+2013, an en dash\)/ },
+  { name: 'semicolons in the list', text: '10.10.10.10 10.10.10.11 ens3 i80;i443', line: 1, field: 'mirror-port-list', reason: /"i80;i443": separate the ports with commas, not ";" \(e\.g\. i80,i443\)/ },
+  { name: 'a host name', text: 'collector.example.com 10.10.10.11 ens3 i80', line: 1, field: 'receiving-side-ip', reason: /"collector\.example\.com" is a host name: write its IPv4 address \(host collector\.example\.com\), or the NAT address if NAT is in between/ },
   { name: 'full-width digit', text: '10.10.10.10 10.10.10.11 ens3 i8\uFF10', line: 1, field: 'mirror-port-list', reason: /look-alike character .*U\+FF10/ },
   { name: 'en dash as tunnel id', text: '10.10.10.10 10.10.10.11 ens3 i80 \u2013', line: 1, field: 'tunnel-id', reason: /look-alike character "\u2013"/ },
-  { name: 'non-breaking space', text: '10.10.10.10\u00a010.10.10.11 ens3 i80', line: 1, field: null, reason: /found 3.*look-alike character .*U\+00A0/ },
+  { name: 'non-breaking space', text: '10.10.10.10\u00a010.10.10.11 ens3 i80', line: 1, field: null, reason: /found 3.*look-alike character .*\(U\+00A0, a non-breaking space\)/ },
+  { name: 'curly quote', text: '10.10.10.10 10.10.10.11 ens3 i80 \u201d', line: 1, field: 'tunnel-id', reason: /\(U\+201D, a curly closing double quote\)/ },
   { name: 'bad receiving ip', text: '10.10.10 10.10.10.11 ens3 i80', line: 1, field: 'receiving-side-ip', reason: /not an IPv4 address/ },
   { name: 'loopback transmit ip', text: '10.10.10.10 127.0.0.1 ens3 i80', line: 1, field: 'transmit-side-ip', reason: /cannot be a tunnel end/ },
   { name: 'same ips', text: '10.10.10.10 10.10.10.10 ens3 i80', line: 1, field: 'transmit-side-ip', reason: /also the receiving-side-ip/ },

@@ -57,7 +57,7 @@ export function parseTunnelConf(file: string, text: string): TunnelConf {
   }
   if (fields.length < 4 || fields.length > 5) {
     const odd = nonAsciiCharacter(fields.join(' '));
-    const hint = odd ? `; the line contains the look-alike character ${odd} (a non-breaking space or similar from a document?): retype it` : '';
+    const hint = odd ? `; the line contains the look-alike character ${odd} (copied from a document?): retype it` : '';
     fail(null, `expected 4 or 5 fields, found ${fields.length}: write ${EXAMPLE}${hint}`);
     throw new ConfigErrors(errors);
   }
@@ -69,13 +69,15 @@ export function parseTunnelConf(file: string, text: string): TunnelConf {
   if (ifProblem) fail(FIELD_NAMES[2], ifProblem);
   const ports = parsePortList(list, (reason) => fail(FIELD_NAMES[3], reason));
   let tunnelId: number | null = transmitIp ? parseIPv4(transmitIp) : null;
-  if (id !== undefined) {
+  // "-" is the default (the transmit IP as a number), as in tunnels.conf, whose lines users copy.
+  const explicitId = id !== undefined && id !== '-';
+  if (id !== undefined && id !== '-') {
     const parsed = parseTunnelId(id);
     if (typeof parsed === 'string') fail(FIELD_NAMES[4], withCharacterHint(id, parsed));
     else tunnelId = parsed;
   }
   if (errors.length > 0 || !receivingIp || !transmitIp || ports === null || tunnelId === null) throw new ConfigErrors(errors);
-  return { file, line, receivingIp, transmitIp, mirrorIf: nic, ports, tunnelId, explicitId: id !== undefined, budget: options.budget };
+  return { file, line, receivingIp, transmitIp, mirrorIf: nic, ports, tunnelId, explicitId, budget: options.budget };
 }
 
 /** "i80, i443" splits into fields "i80," and "i443": say it is a space in the list, not a fifth field. */
@@ -93,7 +95,12 @@ function spaceInPortList(fields: readonly string[]): string | null {
 export function parsePortList(list: string, fail: (reason: string) => void): 'all' | PortSpec[] | null {
   const odd = nonAsciiCharacter(list);
   if (odd) {
-    fail(`"${list}" contains the look-alike character ${odd} (an en dash or similar from a document?): retype it with plain ASCII, items separated by commas`);
+    fail(`"${list}" contains the look-alike character ${odd} (copied from a document?): retype it with plain ASCII, items separated by commas`);
+    return null;
+  }
+  const separator = /[;:/|]/.exec(list)?.[0];
+  if (separator) {
+    fail(`"${list}": separate the ports with commas, not "${separator}" (e.g. i80,i443)`);
     return null;
   }
   const items = list.split(',');

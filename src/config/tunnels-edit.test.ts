@@ -15,9 +15,15 @@ test('config add appends a line and keeps every comment and the order', () => {
   assert.equal(addTunnel('t.conf', '', '10.10.10.10', '10.10.10.13', '77').tunnel.line, 1);
 });
 
-test('config add validates like the file: a duplicate is refused with the line it clashes with', () => {
-  assert.throws(() => addTunnel('t.conf', FILE, '10.10.10.10', '10.10.10.14', '10.10.10.12'), (e: unknown) => e instanceof ConfigErrors && /t\.conf:6: tunnel-id: duplicate tunnel ID .*line 5/.test(e.message));
-  assert.throws(() => addTunnel('t.conf', FILE, '10.10.10.10', '10.10.10.300'), ConfigErrors);
+test('config add validates like the file: a duplicate is refused naming the line it clashes with, never the new line\'s number', () => {
+  assert.throws(() => addTunnel('t.conf', FILE, '10.10.10.10', '10.10.10.14', '10.10.10.12'),
+    (e: unknown) => e instanceof EditError && /^tunnel ID 10\.10\.10\.12\(168430092\) is already used by line 5 \(web server 192\.168\.1\.12\): give this web server another tunnel ID/.test(e.message));
+  // The same web server again: it is there already, on line 2 (not "line 6" of a 5-line file, nor "use another ID").
+  assert.throws(() => addTunnel('t.conf', FILE, '10.10.10.10', '10.10.10.11'),
+    (e: unknown) => e instanceof EditError && /^10\.10\.10\.11 is already configured on line 2 \("10\.10\.10\.10 10\.10\.10\.11 - -"\): nothing to add/.test(e.message) && !/line 6/.test(e.message));
+  assert.throws(() => addTunnel('t.conf', FILE, '10.10.10.10', '10.10.10.300'), (e: unknown) => e instanceof EditError && /transmit-side-ip: "10\.10\.10\.300" is not an IPv4 address/.test(e.message));
+  // A file that is already broken is reported as it is, with its own line numbers.
+  assert.throws(() => addTunnel('t.conf', '10.10.10.10 bad - -\n', '10.10.10.10', '10.10.10.13'), (e: unknown) => e instanceof ConfigErrors && /t\.conf:1:/.test(e.message));
 });
 
 test('config remove takes the transmit address or the tunnel ID and removes only that line', () => {

@@ -50,7 +50,13 @@ export function describeTunnelId(id: number): string {
 export function checkAddress(text: string, field: string, fail: (field: string, reason: string) => void): string | null {
   const value = parseIPv4(text);
   if (value === null) {
-    fail(field, withCharacterHint(text, `"${text}" is not an IPv4 address (dotted quad such as 10.10.10.10)`));
+    // A host name is a likely slip: ux-tunnel never resolves names (a tunnel end must not depend on DNS at boot).
+    // A name's last label has a letter ("web1", "collector.example.com"); "1O.10.10.11" is a mistyped address.
+    const hostName = /^[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?)*\.?$/.test(text) && /[A-Za-z][^.]*\.?$/.test(text);
+    const reason = hostName
+      ? `"${text}" is a host name: write its IPv4 address (host ${text}), or the NAT address if NAT is in between`
+      : `"${text}" is not an IPv4 address (dotted quad such as 10.10.10.10)`;
+    fail(field, withCharacterHint(text, reason));
     return null;
   }
   const first = value >>> 24;

@@ -12,9 +12,12 @@ export interface FrameSink {
 
 /** A capture that could not run or be read; the message is meant for the user as it is. */
 export class CaptureError extends Error {
-  constructor(message: string) {
+  /** True when the capture failed for want of privilege (CAP_NET_RAW): a missing prerequisite, exit status 4. */
+  readonly needsRoot: boolean;
+  constructor(message: string, needsRoot = false) {
     super(message);
     this.name = 'CaptureError';
+    this.needsRoot = needsRoot;
   }
 }
 
@@ -169,7 +172,7 @@ export async function captureLive(options: LiveCaptureOptions, sink: FrameSink):
   options.signal?.removeEventListener('abort', onInterrupt);
   clearTimeout(startTimer);
   clearTimeout(timer);
-  const failure = () => new CaptureError(explainTcpdumpFailure(options.interface, stderr, code ?? (signal ? 128 : 1)));
+  const failure = () => new CaptureError(explainTcpdumpFailure(options.interface, stderr, code ?? (signal ? 128 : 1)), PERMISSION.test(stderr));
   if (spawnError) throw new CaptureError(explainSpawnError(spawnError));
   if (!listening && state.stoppedBy === 'interrupt') throw new CaptureError('interrupted before the capture started');
   if (!listening) throw failure();
@@ -188,6 +191,8 @@ function explainSpawnError(error: NodeJS.ErrnoException): string {
   return `tcpdump could not be started: ${error.message}`;
 }
 
+const PERMISSION = /permission|Operation not permitted/i;
+
 /** Turns tcpdump's own error text into what the user should do. */
 export function explainTcpdumpFailure(iface: string, stderr: string, code: number): string {
   const text = stderr.trim();
@@ -195,7 +200,7 @@ export function explainTcpdumpFailure(iface: string, stderr: string, code: numbe
     return `interface '${iface}' does not exist: check the name with "ip link" (is the tunnel service started?), or pass --interface`;
   }
   if (/not up|is down/i.test(text)) return `interface '${iface}' is down: bring it up (ip link set ${iface} up) or start the tunnel service`;
-  if (/permission|Operation not permitted/i.test(text)) {
+  if (PERMISSION.test(text)) {
     return `capturing on '${iface}' needs root (CAP_NET_RAW): run the command as root or with sudo`;
   }
   if (/syntax error|can't parse filter|expression rejects all packets/i.test(text)) {

@@ -47,11 +47,17 @@ test('firewall open with firewalld running applies to the default zone and warns
   t.mock.restoreAll();
   assert.equal(code, 0);
   assert.deepEqual(runner.applied, ['firewall-cmd --zone=public --add-protocol=115', 'firewall-cmd --permanent --zone=public --add-protocol=115']);
-  assert.match(out.join(''), /allowed IP protocol 115 in firewalld zone public/);
+  assert.match(out.join(''), /^\[info\] would allow IP protocol 115 in firewalld zone public/m, 'a dry run says what it would do');
   assert.match(err.join(''), /\[warn\] port 115\/tcp is open in firewalld zone public: L2TPv3 is IP protocol 115, not TCP or UDP port 115/);
 });
 
 test('firewall open with no firewall at all says so and fails', async () => {
-  const runner = fakeRunner({}, true);
+  // No firewall-cmd and no nft: both commands not found (exit 127).
+  const runner = fakeRunner({ 'firewall-cmd --state': { code: 127 }, 'nft -j list ruleset': { code: 127 } }, true);
   await assert.rejects(runFirewall(parseArgs(['firewall', 'open', '--dry-run'], [], ['dry-run']), 'receive', runner), /neither firewalld .* nor nftables/);
+});
+
+test('firewall open where nft cannot read the ruleset (not root) fails with that reason, not "no firewall"', async () => {
+  const runner = fakeRunner({ 'firewall-cmd --state': { code: 127 }, 'nft -j list ruleset': { code: 1, stderr: 'Error: Operation not permitted\n' } }, true);
+  await assert.rejects(runFirewall(parseArgs(['firewall', 'open', '--dry-run'], [], ['dry-run']), 'receive', runner), /cannot open the firewall: cannot read the nftables ruleset \(Error: Operation not permitted\): run as root/);
 });

@@ -18,9 +18,10 @@ export function hasNetAdmin(status: string = safeRead('/proc/self/status')): boo
   return (BigInt(`0x${match[1]}`) >> BigInt(CAP_NET_ADMIN)) & 1n ? true : false;
 }
 
-export function requireNetAdmin(command: string): void {
+/** `why`: what the privilege is for, in the message (network commands by default). */
+export function requireNetAdmin(command: string, why = 'it needs CAP_NET_ADMIN to change network interfaces'): void {
   if (!hasNetAdmin()) {
-    throw new PrerequisiteError(`${command} must run as root (it needs CAP_NET_ADMIN to change network interfaces): run it with sudo`);
+    throw new PrerequisiteError(`${command} must run as root (${why}): run it with sudo`);
   }
 }
 

@@ -1,5 +1,6 @@
 // The command-runner boundary for kernel state: reads always run, changes are echoed ("[#] ip ...") and can be dry-run.
-import { CommandError, exec, execOrThrow, formatArgv, type ExecResult } from './exec.js';
+import { CommandError, exec, formatArgv, type ExecResult } from './exec.js';
+import { noJsonError } from './iproute2.js';
 import { writeFile } from 'node:fs/promises';
 import { argvOf, describeOperation, type Operation, type Tool } from '../plan/operation.js';
 
@@ -29,8 +30,17 @@ export function systemRunner(options: RunnerOptions = {}): KernelRunner {
   const echo = options.echo === undefined ? (line: string) => process.stderr.write(`${line}\n`) : options.echo;
   return {
     dryRun,
-    read: (argv) => execOrThrow(argv),
-    probe: (argv) => exec(argv),
+    async read(argv) {
+      const result = await exec(argv);
+      if (result.code !== 0) throw (await tooOld(argv, result)) ?? new CommandError(argv, result.code, result.stderr);
+      return result;
+    },
+    async probe(argv) {
+      const result = await exec(argv);
+      const old = await tooOld(argv, result);
+      if (old) throw old;
+      return result;
+    },
     async apply(operations) {
       for (const operation of operations) echo?.(`[#] ${describeOperation(operation, formatArgv)}`);
       if (dryRun || operations.length === 0) return operations.length;
@@ -46,6 +56,12 @@ export function systemRunner(options: RunnerOptions = {}): KernelRunner {
       return operations.length;
     },
   };
+}
+
+/** An ip/tc JSON read that failed because iproute2 has no JSON output: the error that says to upgrade. */
+async function tooOld(argv: readonly string[], result: ExecResult): Promise<Error | null> {
+  if (result.code === 0 || !noJsonError(argv, result)) return null;
+  return noJsonError(argv, result, (await exec([argv[0]!, '-V'])).stdout);
 }
 
 interface Group {

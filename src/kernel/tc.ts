@@ -152,10 +152,19 @@ export function delFilterArgs(dev: string, hook: Hook, pref: number, protocol: s
 
 /** True when the kernel's filter is the one the spec describes (same hook, pref, protocol, keys and action). */
 export function sameFilter(filter: TcFilter, spec: FilterSpec, mirrorDev: string): boolean {
-  if (filter.hook !== spec.hook || filter.pref !== spec.pref || filter.protocol !== spec.protocol || filter.kind !== 'flower') return false;
+  return filter.pref === spec.pref && sameMatch(filter, spec, mirrorDev) && samePolice(filter, spec);
+}
+
+/** The same frames on the same hook, copied to the same place (or passed), wherever its pref and whatever its budget. */
+export function sameMatch(filter: TcFilter, spec: FilterSpec, mirrorDev: string): boolean {
+  if (filter.hook !== spec.hook || filter.protocol !== spec.protocol || filter.kind !== 'flower') return false;
   if (spec.action === 'mirror' ? !(filter.mirred?.how === 'egress mirror' && filter.mirred.toDev === mirrorDev && filter.control === 'continue') : !(filter.action === 'gact' && filter.control === 'pass')) return false;
-  if (filter.police.join(',') !== (spec.police ?? []).join(',')) return false;
   return normalizedKeys(filter.keys ?? {}) === normalizedKeys(keysOf(spec.match));
+}
+
+/** Bound to the same police actions (the mirror budget), in the same order. */
+export function samePolice(filter: TcFilter, spec: FilterSpec): boolean {
+  return filter.police.join(',') === (spec.police ?? []).join(',');
 }
 
 /** The keys tc -j prints for flower match arguments (eth_type comes from the protocol and is left out). */

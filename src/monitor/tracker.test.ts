@@ -80,6 +80,7 @@ test('missing keepalives make a tunnel stale after 3 intervals, down after 6, an
   const events = [...tracker.tick(T0 + 1000 + 3600), ...tracker.tick(T0 + 1000 + 6600)];
   assert.deepEqual(events.map((e) => e.level), ['warning', 'warning']);
   assert.match(events[0]!.message, /is stale: no keepalive for 4 s \(3 missed\)/);
+  assert.match(events[0]!.message, /^tunnel \d+\.\d+\.\d+\.\d+\(\d+\) \(/, 'the tunnel ID as everywhere else: address(number)');
   assert.match(events[1]!.message, /is down: no keepalive for 7 s/);
   send(WEB1, 9, 10, 10);
   const back = tracker.tick(T0 + 9100);

@@ -1,4 +1,5 @@
 // Per-tunnel health from keepalives: state, NAT, sequence gaps, and loss = sender's frames sent minus frames received here.
+import { describeTunnelId } from '../config/values.js';
 import { decodeKeepalive, type SenderCounters } from '../keepalive/frame.js';
 import { formatIPv4 } from '../config/values.js';
 import type { HealthSnapshot, IntervalLoss, TunnelHealth, TunnelState, UnknownSender } from './snapshot.js';
@@ -124,7 +125,7 @@ export class HealthTracker {
     if (prev && isRestart(prev, arrival)) {
       entry.senderRestarts++;
       entry.pending = [];
-      this.events.push({ level: 'info', tunnelId: id, message: `tunnel ${id} (${source}): the sender started over (keepalive ${arrival.seq} after ${prev.seq}); loss counting restarts from here` });
+      this.events.push({ level: 'info', tunnelId: id, message: `tunnel ${describeTunnelId(id)} (${source}): the sender started over (keepalive ${arrival.seq} after ${prev.seq}); loss counting restarts from here` });
     } else if (prev) {
       entry.sequenceGaps += arrival.seq - prev.seq - 1;
       this.countInterval(entry, prev, arrival);
@@ -180,7 +181,7 @@ export class HealthTracker {
     if (before === state) return;
     entry.state = state;
     const id = entry.conf.tunnelId;
-    const name = `tunnel ${id} (${entry.conf.remoteIp}, ${entry.conf.interface ?? 'no session interface'})`;
+    const name = `tunnel ${describeTunnelId(id)} (${entry.conf.remoteIp}, ${entry.conf.interface ?? 'no session interface'})`;
     const age = entry.last ? `${Math.round((nowMs - entry.last.atMs) / 1000)} s` : 'ever since the monitor started';
     if (state === 'stale') this.events.push({ level: 'warning', tunnelId: id, message: `${name} is stale: no keepalive for ${age} (${STALE_AFTER_MISSED} missed); is ux-tunnel-transmit running on the sender?` });
     else if (state === 'down') {
@@ -221,11 +222,11 @@ export class HealthTracker {
     const lost = confirmed - entry.lost;
     entry.lost = confirmed;
     const lossPercent = settling.sent > 0 ? (lost / settling.sent) * 100 : null;
-    this.events.push({ level: 'debug', tunnelId: entry.conf.tunnelId, message: `tunnel ${entry.conf.tunnelId}: interval of ${settling.seconds.toFixed(1)} s: sent ${settling.sent}, received ${settling.received}, deficits ${[settling.deficit, ...entry.pending.map((p) => p.deficit)].join(', ')}, lost ${lost} (total ${confirmed})` });
+    this.events.push({ level: 'debug', tunnelId: entry.conf.tunnelId, message: `tunnel ${describeTunnelId(entry.conf.tunnelId)}: interval of ${settling.seconds.toFixed(1)} s: sent ${settling.sent}, received ${settling.received}, deficits ${[settling.deficit, ...entry.pending.map((p) => p.deficit)].join(', ')}, lost ${lost} (total ${confirmed})` });
     entry.lastInterval = { seconds: settling.seconds, sent: settling.sent, received: settling.received, lost, lossPercent };
     if (lossPercent !== null && lost > 0 && lossPercent > this.options.lossWarnPercent) {
       const id = entry.conf.tunnelId;
-      this.events.push({ level: 'warning', tunnelId: id, message: `tunnel ${id} (${entry.conf.remoteIp}): ${lost} of ${settling.sent} frames lost (${lossPercent.toFixed(2)} %, above ${this.options.lossWarnPercent} %) in ${settling.seconds.toFixed(0)} s` });
+      this.events.push({ level: 'warning', tunnelId: id, message: `tunnel ${describeTunnelId(id)} (${entry.conf.remoteIp}): ${lost} of ${settling.sent} frames lost (${lossPercent.toFixed(2)} %, above ${this.options.lossWarnPercent} %) in ${settling.seconds.toFixed(0)} s` });
     }
   }
 

@@ -172,13 +172,23 @@ test('a mirror budget: police actions made before the filters bind them, changed
 
 test('a changed config converges: new ports replace the old filters, a new remote replaces the tunnel, an old NIC is cleaned', () => {
   const state = started();
-  const ports = planStart(parseTunnelConf('t', '10.10.10.10 10.10.10.11 ens3 i8080'), state);
-  const portLines = lines(ports.operations);
-  assert.ok(!portLines.some((l) => l.startsWith('tc filter del')), 'a filter whose slot stays is replaced in place, not deleted first');
-  assert.ok(portLines.includes('tc filter replace dev ens3 ingress pref 46101 protocol ip handle 1 flower ip_proto tcp dst_port 8080 action mirred egress mirror dev ruei-veth1in continue'));
-  assert.ok(!portLines.some((l) => l.includes('pref 46103')), 'the fragment filters did not change');
+  // i80 -> i8080: the new filters are added (at free prefs: flower cannot replace a filter by one with other keys)
+  // before the old ones go, so the mirror has no gap; the fragment filters are not touched.
+  const ports = lines(planStart(parseTunnelConf('t', '10.10.10.10 10.10.10.11 ens3 i8080'), state).operations);
+  const added = ports.indexOf('tc filter add dev ens3 ingress pref 46105 protocol ip handle 1 flower ip_proto tcp dst_port 8080 action mirred egress mirror dev ruei-veth1in continue');
+  assert.ok(added >= 0, ports.join('\n'));
+  assert.ok(added < ports.indexOf('tc filter del dev ens3 ingress pref 46101 protocol ip handle 1 flower'), 'added before the old filter goes');
+  assert.ok(!ports.some((l) => l.includes('replace')), 'no replace across different keys (EINVAL)');
+  assert.ok(!ports.some((l) => l.includes('pref 46103')), 'the fragment filters did not change');
+  // i80 -> i80,i443 (the README's example of an edit): only additions.
+  const more = lines(planStart(parseTunnelConf('t', '10.10.10.10 10.10.10.11 ens3 i80,i443'), state).operations);
+  assert.deepEqual(more.filter((l) => l.startsWith('tc filter')).map((l) => l.split(' flower')[0]), [
+    'tc filter add dev ens3 ingress pref 46105 protocol ip handle 1', 'tc filter add dev ens3 egress pref 46105 protocol ip handle 1',
+    'tc filter add dev ens3 ingress pref 46106 protocol ipv6 handle 1', 'tc filter add dev ens3 egress pref 46106 protocol ipv6 handle 1',
+  ]);
   const all = lines(planStart(parseTunnelConf('t', '10.10.10.10 10.10.10.11 ens3 all'), state).operations);
-  assert.ok(all.indexOf('tc filter del dev ens3 ingress pref 46101 protocol ip handle 1 flower') < all.findIndex((l) => l.includes('ingress pref 46101 protocol all')), 'a pref given to another protocol is freed first');
+  assert.ok(all.findIndex((l) => l.includes('ingress pref 46105 protocol all')) < all.indexOf('tc filter del dev ens3 ingress pref 46101 protocol ip handle 1 flower'), 'the catch-all is added before the port filters go');
+  assert.ok(all.findIndex((l) => l.includes('egress pref 46100 protocol ip')) < all.findIndex((l) => l.includes('egress pref 46105 protocol all')), 'the loop guard first');
   const remote = lines(planStart(parseTunnelConf('t', '10.10.10.20 10.10.10.11 ens3 i80'), state).operations);
   assert.deepEqual(remote.slice(0, 3), [
     'ip l2tp del tunnel tunnel_id 168430091',

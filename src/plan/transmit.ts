@@ -2,7 +2,7 @@
 import type { TunnelConf } from '../config/tunnel.js';
 import { L2TPV3_IP } from '../transport/l2tpv3-ip.js';
 import { delPolice, delPoliceArgs, isOurPolice, policeArgs, policeCookie, type PoliceSpec } from '../kernel/tc-police.js';
-import { addClsactArgs, addFilterArgs, delFilterArgs, delQdiscArgs, sameFilter, type FilterSpec, type Hook, type TcFilter } from '../kernel/tc.js';
+import { addClsactArgs, addFilterArgs, delFilterArgs, delQdiscArgs, sameMatch, samePolice, type FilterSpec, type Hook, type TcFilter } from '../kernel/tc.js';
 import {
   BRIDGE, BUDGET_INDEX, cpuMaskText, FIRST_MIRROR_PREF, MIRROR_RPS_FILE, GUARD_PREF, KEEPALIVE_SOURCE, MAX_PREF, SESSION_IF, TRANSMIT_MTU, VETH_IN, VETH_OUT,
   type TransmitKernelState,
@@ -161,22 +161,56 @@ export function planStart(conf: TunnelConf, state: TransmitKernelState): Transmi
     else if (!found) ops.push(tc(policeArgs('add', spec), tc(delPoliceArgs(spec.index))));
     else if (found.cookie !== policeCookie(spec)) ops.push(tc(policeArgs('change', spec)));
   }
-  const ours = existing.filter(isOurFilter);
-  const slot = (f: { hook: Hook; pref: number; protocol: string }) => `${f.hook}/${f.pref}/${f.protocol}`;
-  const desiredSlots = new Set(desired.map(slot));
-  // Filters in slots no longer wanted go first (a pref holds one protocol); a filter that only changed is replaced in
-  // place, so its frames are mirrored without a gap.
-  for (const f of ours.filter((o) => !desiredSlots.has(slot(o)))) ops.push(tc(delFilterArgs(nic, f.hook, f.pref, f.protocol, f.handle, f.kind)));
-  for (const spec of desired) {
-    if (ours.some((f) => sameFilter(f, spec, VETH_IN))) continue;
-    if (ours.some((f) => slot(f) === slot(spec))) ops.push(tc(addFilterArgs(nic, spec, VETH_IN, 'replace')));
-    else ops.push(tc(addFilterArgs(nic, spec, VETH_IN), tc(delFilterArgs(nic, spec.hook, spec.pref, spec.protocol, '1', 'flower'))));
-  }
+  ops.push(...filterChanges(nic, desired, existing));
   // Police actions no longer configured go once no filter binds them.
   for (const a of state.police) if (isOurPolice(a) && !police.some((p) => p.index === a.index)) ops.push(delPolice(a.index));
   // Our filters left on another NIC (the config named a different one before) go, with a clsact we made there.
   for (const dev of state.qdiscs.keys()) if (dev !== nic) ops.push(...removeMirror(state, dev));
   return { operations: ops, conflicts };
+}
+
+/**
+ * The filter changes that turn `existing` into `desired` without a gap in the mirror. A wanted filter that one of ours
+ * already matches stays where it is (a changed budget binding is replaced in place: same keys, so the same flower mask);
+ * a new one is added at its own pref if that is free, else at the first free pref of its hook (flower cannot replace a
+ * filter by one with other keys: EINVAL); filters no longer wanted go last. For an instant a frame may match an old
+ * and a new filter and be copied twice; it is never missed. Prefs therefore need not stay in port order.
+ */
+function filterChanges(nic: string, desired: readonly FilterSpec[], existing: readonly TcFilter[]): Operation[] {
+  const ours = existing.filter(isOurFilter);
+  const taken = new Map<Hook, Set<number>>(HOOKS.map((h) => [h, new Set(existing.filter((f) => f.hook === h).map((f) => f.pref))]));
+  const kept = new Set<TcFilter>();
+  const adds: Operation[] = [];
+  for (const spec of desired) {
+    const found = ours.find((f) => !kept.has(f) && sameMatch(f, spec, VETH_IN) && (f.pref === GUARD_PREF) === (spec.pref === GUARD_PREF));
+    if (found) {
+      kept.add(found);
+      if (!samePolice(found, spec)) adds.push(tc(addFilterArgs(nic, { ...spec, pref: found.pref }, VETH_IN, 'replace')));
+      continue;
+    }
+    const used = taken.get(spec.hook)!;
+    let pref = spec.pref;
+    // The guard's pref is fixed (it must come first); a stale guard there (another collector) is replaced in place.
+    if (spec.pref === GUARD_PREF && used.has(GUARD_PREF)) {
+      adds.push(tc(addFilterArgs(nic, spec, VETH_IN, 'replace')));
+      for (const f of ours) if (f.hook === spec.hook && f.pref === GUARD_PREF) kept.add(f);
+      continue;
+    }
+    while (used.has(pref) && pref <= MAX_PREF) pref++;
+    if (pref > MAX_PREF) return replaceAll(nic, desired, ours);
+    used.add(pref);
+    adds.push(tc(addFilterArgs(nic, { ...spec, pref }, VETH_IN), tc(delFilterArgs(nic, spec.hook, pref, spec.protocol, '1', 'flower'))));
+  }
+  const deletes = ours.filter((f) => !kept.has(f)).map((f) => tc(delFilterArgs(nic, f.hook, f.pref, f.protocol, f.handle, f.kind)));
+  return [...adds, ...deletes];
+}
+
+/** When old and new filters do not fit the pref range together (a very long port list changed): old ones go first. */
+function replaceAll(nic: string, desired: readonly FilterSpec[], ours: readonly TcFilter[]): Operation[] {
+  return [
+    ...ours.map((f) => tc(delFilterArgs(nic, f.hook, f.pref, f.protocol, f.handle, f.kind))),
+    ...desired.map((spec) => tc(addFilterArgs(nic, spec, VETH_IN), tc(delFilterArgs(nic, spec.hook, spec.pref, spec.protocol, '1', 'flower')))),
+  ];
 }
 
 /** The CPU that does the mirror's tunnel work: the highest-numbered online CPU (interrupts favour the first ones). */

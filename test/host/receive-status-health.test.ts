@@ -2,7 +2,7 @@
 // reading needs no L2TP (the kernel part is simply empty here), and the state file is the monitor's only output.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { exec } from '../../src/kernel/exec.js';
 import type { HealthSnapshot, TunnelHealth } from '../../src/monitor/snapshot.js';
@@ -72,4 +72,16 @@ test('status --watch --json prints one report per refresh until it is stopped', 
   const reports = done.stdout.trim().split('\n').map((l) => JSON.parse(l) as { tunnels: unknown[] });
   assert.ok(reports.length >= 3, `${reports.length} reports`);
   assert.ok(reports.every((r) => r.tunnels.length === 1));
+});
+
+test('status --watch | head -1: the broken pipe ends the command quietly (no stack trace) and at once', async (t) => {
+  const dir = await scratchDir(t, 'uxt-status-');
+  const conf = join(dir, 'tunnels.conf');
+  await writeFile(conf, '10.10.10.10 10.10.10.11 - -\n');
+  const err = join(dir, 'stderr');
+  // pipefail: the status of the pipeline is ux-tunnel-receive's when it fails; the paths are this test's own.
+  const result = await exec(['bash', '-c', `set -o pipefail; '${BIN}' --config '${conf}' status --watch --interval 0.2 2>'${err}' | head -1`], { env: { ...process.env, UX_TUNNEL_RUN_DIR: dir }, timeoutMs: 30_000 });
+  assert.equal(result.code, 0, `${result.stdout}\n${await readFile(err, 'utf8')}`);
+  assert.match(result.stdout, /^\[info\] /);
+  assert.equal(await readFile(err, 'utf8'), '', 'nothing on stderr: no EPIPE, no stack trace');
 });

@@ -31,7 +31,8 @@ test('the keepalive restarts on its own; the mirror service only Wants it (a kee
   const keepalive = await readFile(join(REPO, 'systemd', UNITS[1]!), 'utf8');
   assert.match(main, /^Wants=.*ux-tunnel-transmit-keepalive\.service/m);
   assert.doesNotMatch(main, /^(Requires|BindsTo|Requisite)=.*keepalive/m);
-  assert.match(main, /^ExecStop=\/usr\/bin\/ux-tunnel-transmit stop$/m);
+  assert.match(main, /^ExecStop=\/usr\/bin\/ux-tunnel-transmit stop --check-config$/m, 'a stop with a broken tunnel.conf removes nothing');
+  assert.match(main, /^ExecReload=\/usr\/bin\/ux-tunnel-transmit start$/m, 'reload applies an edit (validated first)');
   assert.match(keepalive, /^Restart=always$/m);
   assert.match(keepalive, /^StartLimitIntervalSec=0$/m);
   assert.match(keepalive, /^PartOf=ux-tunnel-transmit\.service$/m);

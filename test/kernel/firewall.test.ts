@@ -54,11 +54,12 @@ NFT`);
 
   const status = await collector.probe(`${BIN}/ux-tunnel-receive`, 'firewall', 'status');
   assert.equal(status.code, 1, 'status fails while L2TP is blocked');
-  assert.match(status.stdout, /nftables chain inet filter input: incoming IP protocol 115 no ux-tunnel rule/);
+  assert.match(status.stdout, /nftables chain inet filter input: incoming IP protocol 115 blocked \(policy drop, no ux-tunnel rule\)/);
   assert.match(status.stderr, /\[warn\] tcp port 115 in inet filter input .*IP protocol 115, not TCP or UDP port 115/);
 
   const dry = await collector.run(`${BIN}/ux-tunnel-receive`, 'firewall', 'open', '--dry-run');
   assert.match(dry.stderr, /\[#\] nft insert rule inet filter input meta l4proto 115 accept comment/);
+  assert.match(dry.stdout, /^\[info\] would allow IP protocol 115 in nftables/m, 'a dry run says what it would do, not that it did');
   assert.deepEqual(await ruleset(collector), collectorBefore, '--dry-run changed nothing');
 
   await collector.run(`${BIN}/ux-tunnel-receive`, 'firewall', 'open');
@@ -75,4 +76,27 @@ NFT`);
   assert.deepEqual(await ruleset(collector), collectorBefore, 'close restores the collector ruleset exactly');
   assert.deepEqual(await ruleset(web), webBefore, 'close restores the web server ruleset exactly');
   assert.equal(await framesCross(web, collector), false, 'blocked again');
+});
+
+test('firewall status never gives a false all-clear: legacy iptables rules, or a ruleset it cannot read, make it say so and fail', async (t) => {
+  await requireL2tp();
+  const ns = await createNetns(t, 'fw-legacy');
+  const receive = `${BIN}/ux-tunnel-receive`;
+  const clean = await ns.probe(receive, 'firewall', 'status');
+  assert.equal(clean.code, 0, clean.stdout + clean.stderr);
+  assert.match(clean.stdout, /nftables has no input chain: nothing in nftables filters incoming IP protocol 115/);
+
+  // Legacy iptables (x_tables), which nft does not show, with a drop policy: ux-tunnel cannot judge it.
+  await ns.run('iptables-legacy', '-P', 'INPUT', 'DROP');
+  const legacy = await ns.probe(receive, 'firewall', 'status');
+  assert.equal(legacy.code, 1, legacy.stdout + legacy.stderr);
+  assert.match(legacy.stderr, /legacy iptables has INPUT policy DROP, which ux-tunnel does not read: check that they accept IP protocol 115/);
+  assert.doesNotMatch(legacy.stdout, /nothing .*filters/);
+  await ns.run('iptables-legacy', '-P', 'INPUT', 'ACCEPT');
+
+  // An unprivileged user cannot read the nftables ruleset: that is not "no firewall".
+  const nobody = await ns.probe('setpriv', '--reuid=65534', '--regid=65534', '--clear-groups', '--inh-caps=-all', process.execPath, receive, 'firewall', 'status');
+  assert.equal(nobody.code, 1, nobody.stdout + nobody.stderr);
+  assert.match(nobody.stdout, /cannot tell whether incoming IP protocol 115 is allowed: cannot read the nftables ruleset .*run as root/);
+  assert.doesNotMatch(nobody.stdout, /no firewalld and no nftables/);
 });

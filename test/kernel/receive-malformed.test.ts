@@ -66,10 +66,15 @@ test('malformed files, non-local addresses, foreign IDs and bad config add are r
   for (const args of [['10.10.10.10', '10.10.10.300'], ['10.10.10.10', '10.10.10.11'], ['10.10.10.10', '10.10.10.20', '0'], ['192.0.2.99', '10.10.10.20']]) {
     const result = await lab.cli('config', 'add', ...args);
     assert.equal(result.code, 3, `config add ${args.join(' ')}: exit 3: ${result.stderr}`);
-    assert.ok(result.stderr.includes(`${lab.config}:5: `), result.stderr);
+    // Told as the new line's problem (it has no line number yet), never as "line 5" of a 4-line file.
+    assert.match(result.stderr, new RegExp(`config add: .*; ${lab.config.replaceAll('/', '\\/')} was not changed`), result.stderr);
+    assert.ok(!result.stderr.includes(`${lab.config}:5: `), result.stderr);
   }
   const removeUnknown = await lab.cli('config', 'remove', '10.10.10.77');
   assert.equal(removeUnknown.code, 1);
+  // The same web server again: "already configured on line 2", not a new tunnel ID.
+  const again = await lab.cli('config', 'add', '10.10.10.10', '10.10.10.11');
+  assert.match(again.stderr, /10\.10\.10\.11 is already configured on line \d+ \(".*"\): nothing to add/);
   assert.match(removeUnknown.stderr, /no tunnel has transmit address or tunnel ID 10\.10\.10\.77/);
   assert.equal(await readFile(lab.config, 'utf8'), GOOD);
   assert.equal(await kernelSnapshot(collector), withForeign);

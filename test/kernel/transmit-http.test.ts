@@ -118,6 +118,23 @@ test('i80: every port-80 connection reaches the collector byte-identical in both
   assert.equal(check.code, 0, check.stdout + check.stderr);
   assert.match(check.stdout, /^\[info\] Interface +Local IP +Remote IP +Tx: packets +Tx: errors +Tunnel status\n\[info\] ruei-tun1 +10\.0\.0\.2 +10\.0\.0\.3 +\d+ +0 +OK\n$/);
 
+  // An edit applied live (what systemctl reload runs): i80 -> i80,i8080 only adds filters (flower cannot replace a
+  // filter by one with other keys, and port 80's mirror must not pause); back to i80 removes just those.
+  await lab.writeConfig('i80,i8080');
+  const edit = await lab.cliOk('start');
+  assert.doesNotMatch(edit.stderr, /tc filter (del|replace)/, `adding a port deletes or replaces nothing:\n${edit.stderr}`);
+  const mirrored8080 = async () => {
+    const before = (await collector.linkStats('l2rx')).rxPackets;
+    await lab.curl(`http://${WEB_IP}:8080/small.txt`);
+    await new Promise((r) => setTimeout(r, 500));
+    return (await collector.linkStats('l2rx')).rxPackets - before;
+  };
+  assert.ok((await mirrored8080()) >= 6, 'port 8080 is mirrored after the edit');
+  await lab.writeConfig('i80');
+  const back = await lab.cliOk('start');
+  assert.match(back.stderr, /\[#\] tc filter del dev eth0 ingress pref 4610\d protocol ip handle 1 flower/);
+  assert.equal(await mirrored8080(), 0, 'and no longer after the edit is undone');
+
   // The collector unreachable (its link down), then the tunnel deleted by hand: HTTP keeps working.
   await collector.ip('link set eth0 down');
   for (let i = 0; i < 3; i++) assert.ok((await lab.curl(`http://${WEB_IP}/big.bin`)).equals(lab.big), 'HTTP works with the collector unreachable');

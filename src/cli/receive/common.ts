@@ -1,8 +1,8 @@
 // What every receive command shares: the config file in force, the runner, the kernel state, validation before change.
-import { readFileSync } from 'node:fs';
 import { CommandError } from '../../kernel/exec.js';
 import { stringFlag, type ParsedArgs } from '../args.js';
 import { UserError } from '../main.js';
+import { readConfigFile } from '../config-file.js';
 import { ConfigErrors, formatWarning } from '../../config/errors.js';
 import { configPath } from '../../config/paths.js';
 import { checkReceivingIpsLocal, parseTunnelsConf, type TunnelsConf } from '../../config/tunnels.js';
@@ -19,20 +19,21 @@ export function receiveConfigPath(args: ParsedArgs): string {
   return configPath('receive', stringFlag(args, 'config'));
 }
 
+/**
+ * Whether a missing tunnels.conf may read as "no tunnels": only the default path (a fresh install before the first
+ * `config add`). A --config the user typed must exist: a typo must not look like an empty, healthy collector.
+ */
+export function missingConfigOk(args: ParsedArgs): boolean {
+  return stringFlag(args, 'config') === undefined;
+}
+
 export function isDryRun(args: ParsedArgs): boolean {
   return args.flags.get('dry-run') === true;
 }
 
 /** The file's text; a missing file is a clear error unless `missingOk` (then it reads as empty). */
 export function readConfigText(file: string, missingOk = false): string {
-  try {
-    return readFileSync(file, 'utf8');
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT' && missingOk) return '';
-    if (code === 'ENOENT') throw new UserError(`${file} does not exist: create it (one line per tunnel, "receiving-side-ip transmit-side-ip - -") or pass --config FILE`, 3);
-    throw new UserError(`cannot read ${file}: ${(error as Error).message}`, 3);
-  }
+  return readConfigFile(file, { name: 'tunnels.conf', create: 'one line per web server, "receiving-side-ip transmit-side-ip - -" (or ux-tunnel-receive config add)' }, missingOk) ?? '';
 }
 
 /** Parses the file and prints its warnings (en dashes and the like) to stderr. */

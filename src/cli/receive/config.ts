@@ -1,12 +1,15 @@
 // `ux-tunnel-receive config add|remove|list`: edit tunnels.conf (atomically, comments kept) and apply the change live.
 import { UsageError, type ParsedArgs } from '../args.js';
 import { UserError } from '../main.js';
-import { addTunnel, EditError, removeTunnel, writeFileAtomic, type Edit } from '../../config/tunnels-edit.js';
+import { addTunnel, EditError, newLineErrors, removeTunnel, writeFileAtomic, type Edit } from '../../config/tunnels-edit.js';
+import { ConfigErrors } from '../../config/errors.js';
+import type { ReceivePlan } from '../../plan/receive.js';
 import { formatWarning } from '../../config/errors.js';
 import { describeTunnelId } from '../../config/values.js';
 import { AGGREGATION_IF } from '../../model/receive.js';
-import { applyPlan, isDryRun, loadConfig, makeRunner, planChecked, prepareKernel, PROGRAM, readConfigText, receiveConfigPath } from './common.js';
+import { applyPlan, isDryRun, loadConfig, makeRunner, missingConfigOk, planChecked, prepareKernel, PROGRAM, readConfigText, receiveConfigPath } from './common.js';
 import { alignedRows } from '../../diag/table.js';
+import { readSettledReceiveState } from '../../kernel/receive-state.js';
 
 export async function runConfig(args: ParsedArgs): Promise<number> {
   const [, action, ...rest] = args.words;
@@ -19,15 +22,24 @@ export async function runConfig(args: ParsedArgs): Promise<number> {
     else if (action === 'remove' && rest.length === 1) edit = removeTunnel(file, text, rest[0]!);
     else throw new UsageError('usage: config add RECEIVING-IP TRANSMIT-IP [TUNNEL-ID] | config remove TRANSMIT-IP|TUNNEL-ID | config list');
   } catch (error) {
-    if (error instanceof EditError) throw new UserError(`config ${action}: ${error.message}; ${file} was not changed`);
+    if (error instanceof EditError) throw new UserError(`config ${action}: ${error.message}; ${file} was not changed`, error.exitCode);
     throw error;
   }
   for (const warning of edit.conf.warnings) process.stderr.write(`${PROGRAM}: ${formatWarning(warning)}\n`);
   const runner = makeRunner(isDryRun(args));
-  const state = await prepareKernel(`config ${action}`, runner);
+  // Stopped (no ruei-mtun): only the file is edited, which needs neither kernel modules nor privilege beyond the file's.
+  const seen = await readSettledReceiveState(runner);
+  const running = seen.links.some((l) => l.name === AGGREGATION_IF);
+  const state = running ? await prepareKernel(`config ${action}`, runner) : seen;
   // The kernel goes first: when applying fails (and is rolled back) the file still describes what runs.
-  const plan = await planChecked(file, edit.conf, state, runner);
-  const running = state.links.some((l) => l.name === AGGREGATION_IF);
+  let plan: ReceivePlan;
+  try {
+    plan = await planChecked(file, edit.conf, state, runner);
+  } catch (error) {
+    const ours = action === 'add' && error instanceof ConfigErrors ? newLineErrors(error, edit.tunnel.line) : null;
+    if (ours) throw new UserError(`config add: ${ours.message}; ${file} was not changed`, 3);
+    throw error;
+  }
   const what = `${action === 'add' ? 'added' : 'removed'} line ${edit.tunnel.line} (${edit.tunnel.receivingIp} ${edit.tunnel.transmitIp} tunnel ID ${describeTunnelId(edit.tunnel.tunnelId)})`;
   if (running) await applyPlan(plan, runner, `config ${action}`, state);
   if (runner.dryRun) {
@@ -44,7 +56,7 @@ export async function runConfig(args: ParsedArgs): Promise<number> {
 }
 
 function list(args: ParsedArgs, file: string): number {
-  const conf = loadConfig(file, readConfigText(file, true));
+  const conf = loadConfig(file, readConfigText(file, missingConfigOk(args)));
   if (args.flags.get('json') === true) {
     process.stdout.write(`${JSON.stringify({ config: file, tunnels: conf.tunnels }, null, 2)}\n`);
     return 0;

@@ -1,34 +1,18 @@
 // ux-tunnel-receive: the collector side. Dispatches subcommands; each lives in its own file and is imported only when
 // run, so that `--help` or `status` do not pay for loading every command (Node compiles each module it imports).
-import { parseArgs, UsageError } from '../args.js';
+import { parseArgs } from '../args.js';
+import { printHelp, unknownCommand } from '../help.js';
+import { RECEIVE_HELP } from './commands.js';
 import { runMain } from '../main.js';
 import { FIREWALL_VALUE_FLAGS, MONITOR_RUN_VALUE_FLAGS, MONITOR_VALUE_FLAGS, STATUS_VALUE_FLAGS, TRAFFIC_VALUE_FLAGS } from '../flags.js';
 
-const USAGE = `usage: ux-tunnel-receive [--config FILE] [--dry-run] [--json] COMMAND
-
-commands:
-  start | stop | reload
-  status [--watch [--interval S]]      tunnels, counters, and their health from the monitor
-  monitor [--loss-warn PCT] [--metrics-listen [HOST:]PORT] [--verbose]
-                                       the tunnel-health monitor (what ux-tunnel-receive-monitor.service runs)
-  config add RECEIVING-IP TRANSMIT-IP [TUNNEL-ID] | config remove TRANSMIT-IP|TUNNEL-ID | config list
-  diag traffic servers | diag tunnels check | diag monitor detect
-  firewall open | firewall close | firewall status [--zone ZONE]
-  install | uninstall [--purge]
-
-  --config FILE   tunnels.conf to use (default: $UX_TUNNEL_CONFIG, else $RUEI_HOME/tunnel/receive/conf/tunnels.conf)
-  --dry-run       start, stop, reload, config add|remove: print the exact ip/tc commands, change nothing
-  --json          status, config list, diag, firewall status: machine-readable output
-`;
 
 const VALUE_FLAGS = [...new Set(['config', ...TRAFFIC_VALUE_FLAGS, ...MONITOR_VALUE_FLAGS, ...FIREWALL_VALUE_FLAGS, ...MONITOR_RUN_VALUE_FLAGS, ...STATUS_VALUE_FLAGS])];
 
 await runMain('ux-tunnel-receive', async () => {
   const args = parseArgs(process.argv.slice(2), VALUE_FLAGS, ['dry-run', 'json', 'purge', 'watch', 'verbose']);
-  if (args.flags.has('help') || args.words.length === 0) {
-    process.stdout.write(USAGE);
-    return args.words.length === 0 && !args.flags.has('help') ? 2 : 0;
-  }
+  const help = printHelp(RECEIVE_HELP, args);
+  if (help !== null) return help;
   const command = args.words.join(' ');
   switch (args.words[0]) {
     case 'start':
@@ -68,5 +52,5 @@ await runMain('ux-tunnel-receive', async () => {
       if (args.words.length !== 1) break;
       return (await import('../install.js')).runUninstall(args, 'receive');
   }
-  throw new UsageError(`unknown command "${command}"`);
+  throw unknownCommand(RECEIVE_HELP, args.words);
 });

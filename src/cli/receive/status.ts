@@ -1,6 +1,7 @@
 // `ux-tunnel-receive status [--watch]`: configured vs present tunnels with counters, and their health from the monitor.
 import { numberFlag, type ParsedArgs } from '../args.js';
-import { loadConfig, readConfigText, receiveConfigPath } from './common.js';
+import { outputClosed } from '../main.js';
+import { loadConfig, missingConfigOk, readConfigText, receiveConfigPath } from './common.js';
 import { readReceiveState } from '../../kernel/receive-state.js';
 import { systemRunner } from '../../kernel/runner.js';
 import { aggregationRow, tunnelRows, type AggregationRow, type TunnelRow } from './tunnel-rows.js';
@@ -29,7 +30,7 @@ interface Status {
 export async function runStatus(args: ParsedArgs): Promise<number> {
   const json = args.flags.get('json') === true;
   if (args.flags.get('watch') !== true) {
-    const status = await collectStatus(receiveConfigPath(args));
+    const status = await collectStatus(receiveConfigPath(args), missingConfigOk(args));
     process.stdout.write(json ? `${JSON.stringify(toJson(status), null, 2)}\n` : renderText(status));
     return status.status === 'OK' ? 0 : 1;
   }
@@ -44,18 +45,18 @@ async function watch(args: ParsedArgs, json: boolean): Promise<number> {
   const stop = () => (stopped = true);
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
-  while (!stopped) {
-    const status = await collectStatus(receiveConfigPath(args));
+  while (!stopped && !outputClosed()) {
+    const status = await collectStatus(receiveConfigPath(args), missingConfigOk(args));
     if (json) process.stdout.write(`${JSON.stringify(toJson(status))}\n`);
     else if (inPlace) process.stdout.write(`\x1b[H\x1b[2J${INFO}${new Date().toISOString()}, every ${seconds} s (Ctrl-C ends)\n${renderText(status)}`);
     else process.stdout.write(`${INFO}${new Date().toISOString()}\n${renderText(status)}\n`);
-    for (let waited = 0; waited < seconds * 1000 && !stopped; waited += 100) await new Promise((resolve) => setTimeout(resolve, 100));
+    for (let waited = 0; waited < seconds * 1000 && !stopped && !outputClosed(); waited += 100) await new Promise((resolve) => setTimeout(resolve, 100));
   }
   return 0;
 }
 
-async function collectStatus(file: string): Promise<Status> {
-  const conf = loadConfig(file, readConfigText(file, true));
+async function collectStatus(file: string, missingOk: boolean): Promise<Status> {
+  const conf = loadConfig(file, readConfigText(file, missingOk));
   const runner = systemRunner({ echo: null });
   const [state, fragments] = await Promise.all([readReceiveState(runner), readFragmentCounts(runner)]);
   const monitor = readMonitorState(monitorStateFile());

@@ -1,6 +1,6 @@
 // `ux-tunnel-receive diag tunnels check`: one row per tunnel; FAIL on errors/drops, missing interface or kernel objects.
 import type { ParsedArgs } from '../args.js';
-import { loadConfig, readConfigText, receiveConfigPath } from './common.js';
+import { loadConfig, missingConfigOk, readConfigText, receiveConfigPath } from './common.js';
 import { readReceiveState } from '../../kernel/receive-state.js';
 import { systemRunner } from '../../kernel/runner.js';
 import { aggregationRow, tunnelRows } from './tunnel-rows.js';
@@ -9,7 +9,7 @@ import { alignedRows } from '../../diag/table.js';
 /** Exit 1 when any row (or ruei-mtun itself) is FAIL, so a monitoring script needs only the status. */
 export async function runTunnelsCheck(args: ParsedArgs): Promise<number> {
   const file = receiveConfigPath(args);
-  const conf = loadConfig(file, readConfigText(file, true));
+  const conf = loadConfig(file, readConfigText(file, missingConfigOk(args)));
   const state = await readReceiveState(systemRunner({ echo: null }));
   const rows = tunnelRows(conf.tunnels, state);
   const aggregation = aggregationRow(state);

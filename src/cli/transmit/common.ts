@@ -1,7 +1,6 @@
 // What the transmit commands share: the config in force, the runner, root/modules, and validation before any change.
-import { readFileSync } from 'node:fs';
 import { stringFlag, type ParsedArgs } from '../args.js';
-import { UserError } from '../main.js';
+import { readConfigFile } from '../config-file.js';
 import { ConfigErrors } from '../../config/errors.js';
 import { configPath } from '../../config/paths.js';
 import { checkTunnelConfOnHost, parseTunnelConf, type TunnelConf } from '../../config/tunnel.js';
@@ -23,14 +22,7 @@ export function isDryRun(args: ParsedArgs): boolean {
 
 /** Reads and parses tunnel.conf; a missing file is an error that says how to create it. */
 export function loadConfig(file: string): TunnelConf {
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT') throw new UserError(`${file} does not exist: copy tunnel.conf.example next to it and edit the line (e.g. "10.10.10.10 10.10.10.11 ens3 i80"), or pass --config FILE; nothing was changed`, 3);
-    throw new UserError(`cannot read ${file}: ${(error as Error).message}`, 3);
-  }
+  const text = readConfigFile(file, { name: 'tunnel.conf', create: 'one line such as "10.10.10.10 10.10.10.11 ens3 i80" (receiving-side-ip transmit-side-ip mirror-if-name mirror-port-list)' })!;
   return parseTunnelConf(file, text);
 }
 

@@ -5,9 +5,11 @@ import { CommandError } from '../../kernel/exec.js';
 import { formatPorts } from '../../config/tunnel.js';
 import { describeTunnelId } from '../../config/values.js';
 import { BUDGET_MODULES, SESSION_IF } from '../../model/transmit.js';
-import { ensureModules } from '../../kernel/prerequisites.js';
+import { ensureModules, requireNetAdmin } from '../../kernel/prerequisites.js';
+import { readTransmitState } from '../../kernel/transmit-state.js';
+import { budgetTooOld } from '../../kernel/iproute2.js';
 import { planStart, planStop, stateAfterStop } from '../../plan/transmit.js';
-import { checkOnHost, isDryRun, loadConfig, makeRunner, prepareKernel, transmitConfigPath } from './common.js';
+import { checkOnHost, isDryRun, loadConfig, makeRunner, prepareKernel, PROGRAM, transmitConfigPath } from './common.js';
 import { systemRunner } from '../../kernel/runner.js';
 
 /**
@@ -19,7 +21,11 @@ export async function runStart(args: ParsedArgs, command = 'start', afterDryStop
   const conf = loadConfig(file); // validated before the kernel is even read
   const runner = makeRunner(isDryRun(args));
   const current = await prepareKernel(command, runner);
-  if (conf.budget && !runner.dryRun) await ensureModules(BUDGET_MODULES);
+  if (conf.budget && !runner.dryRun) {
+    await ensureModules(BUDGET_MODULES);
+    const old = budgetTooOld((await runner.probe(['tc', '-V'])).stdout);
+    if (old) throw old;
+  }
   // A dry-run restart plans start against the kernel as stop would leave it (stop did not really run).
   const state = afterDryStop ? stateAfterStop(current) : current;
   await checkOnHost(conf, state, runner);
@@ -45,11 +51,28 @@ export async function runStart(args: ParsedArgs, command = 'start', afterDryStop
   return 0;
 }
 
-/** stop works from the kernel alone (no config needed): our filters wherever they are, our tunnel, bridge and veth. */
+/**
+ * stop works from the kernel alone (no config needed): our filters wherever they are, our tunnel, bridge and veth.
+ * With --check-config (the unit's ExecStop) it first checks tunnel.conf and, when it is broken, removes nothing: the
+ * vendor guide applies an edit with `systemctl stop` then `start`, and a typo must not leave the server without a
+ * mirror (the start that follows fails on the same error; the running mirror stays until the file is fixed).
+ */
 export async function runStop(args: ParsedArgs, command = 'stop'): Promise<number> {
+  if (args.flags.has('check-config')) {
+    const file = transmitConfigPath(args);
+    try {
+      loadConfig(file);
+    } catch (error) {
+      process.stderr.write(`${PROGRAM}: ${command}: ${file} is broken, so the running mirror is left as it is (fix the file, then systemctl start ux-tunnel-transmit; to remove the mirror anyway: ${PROGRAM} stop)\n`);
+      throw error;
+    }
+  }
   const runner = makeRunner(isDryRun(args));
-  const state = await prepareKernel(command, runner);
-  const count = await runner.apply(planStop(state));
+  // Removing loads no module (what exists is loaded already), and when nothing is there it needs no privilege either.
+  const state = await readTransmitState(runner);
+  const operations = planStop(state);
+  if (operations.length > 0 && !runner.dryRun) requireNetAdmin(`${PROGRAM} ${command}`);
+  const count = await runner.apply(operations);
   const done = runner.dryRun ? `would run ${count} command(s)` : `${count} command(s) run`;
   process.stdout.write(`[info] ${command}: ${count === 0 ? 'nothing to remove' : 'removed the mirror, the tunnel and its interfaces'}; ${done}\n`);
   return 0;

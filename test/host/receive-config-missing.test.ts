@@ -1,0 +1,36 @@
+// A --config the user typed must exist: a typo must not read as an empty, healthy collector (status, config list,
+// diag tunnels check). Read-only commands, on this host (reading needs no L2TP).
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { join, resolve } from 'node:path';
+import { exec } from '../../src/kernel/exec.js';
+import { scratchDir } from '../kernel/lib/scratch.js';
+
+const BIN = resolve(import.meta.dirname, '..', '..', '..', 'bin', 'ux-tunnel-receive');
+
+test('an explicit --config that does not exist is an error (exit 3) for status, config list and diag tunnels check', async (t) => {
+  const dir = await scratchDir(t, 'uxt-missing-');
+  const missing = join(dir, 'typo', 'tunnels.conf');
+  const env = { ...process.env, UX_TUNNEL_RUN_DIR: dir };
+  for (const command of [['status'], ['status', '--json'], ['config', 'list'], ['diag', 'tunnels', 'check']]) {
+    const result = await exec([BIN, '--config', missing, ...command], { env, timeoutMs: 30_000 });
+    assert.equal(result.code, 3, `${command.join(' ')}: ${result.stdout}${result.stderr}`);
+    assert.match(result.stderr, new RegExp(`${missing.replaceAll('/', '\\/')} does not exist: create it .* or pass --config FILE`), command.join(' '));
+    assert.doesNotMatch(result.stdout, /0 tunnel\(s\) configured/, `${command.join(' ')} printed no all-clear`);
+  }
+});
+
+test('a directory as --config, and a missing tunnel.conf, get errors that say what to do (exit 3)', async (t) => {
+  const dir = await scratchDir(t, 'uxt-missing-');
+  const env = { ...process.env, UX_TUNNEL_RUN_DIR: dir };
+  const asDir = await exec([BIN, '--config', dir, 'config', 'list'], { env, timeoutMs: 30_000 });
+  assert.equal(asDir.code, 3, asDir.stderr);
+  assert.match(asDir.stderr, new RegExp(`${dir.replaceAll('/', '\\/')} is a directory: --config takes the file itself, e\\.g\\. --config ${dir.replaceAll('/', '\\/')}\\/tunnels\\.conf`));
+  assert.doesNotMatch(asDir.stderr, /EISDIR/);
+  // No tunnel.conf.example next to it: the message says what to write instead of pointing at a file that is not there.
+  const transmit = resolve(BIN, '..', 'ux-tunnel-transmit');
+  const missing = await exec([transmit, '--config', join(dir, 'tunnel.conf'), 'start', '--dry-run'], { env, timeoutMs: 30_000 });
+  assert.equal(missing.code, 3, missing.stderr);
+  assert.match(missing.stderr, /tunnel\.conf does not exist: create it with one line such as "10\.10\.10\.10 10\.10\.10\.11 ens3 i80"/);
+  assert.doesNotMatch(missing.stderr, /copy tunnel\.conf\.example/);
+});
