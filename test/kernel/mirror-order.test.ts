@@ -31,13 +31,7 @@ test('mixed web load: ruei-mtun holds every byte of the wire, in the mirrored NI
   const { client, web, collector } = lab;
   await writeLoadFiles(join(dir, 'www'), dir);
   await lab.writeConfig('i80');
-  t.after(async () => {
-    await lab.cli('stop');
-    await lab.receiveOk('stop').catch(() => undefined);
-  });
-  await lab.receiveOk('start');
-  await lab.cliOk('start');
-  await lab.curl(`http://${WEB_IP}/small.txt`); // neighbours resolved before anything is measured
+  await lab.startBoth();
   // The client's access link is a 50 Mbit/s one (tbf on the switch port towards it): every host of this test shares the
   // lab's two emulated CPUs, and a load that saturates them starves the kernel's receive processing (ksoftirqd) of
   // web server, switch and collector alike; the benchmark measures the unpaced load and where it sheds.

@@ -104,13 +104,7 @@ test('fragment loss on the underlay: at the kernel defaults no corrupted frame r
   const lab = await createTransmitLab(t, dir);
   const { collector } = lab;
   await lab.writeConfig('i80');
-  t.after(async () => {
-    await lab.cli('stop');
-    await lab.receiveOk('stop').catch(() => undefined);
-  });
-  await lab.receiveOk('start');
-  await lab.cliOk('start');
-  await lab.curl(`http://${WEB_IP}/small.txt`); // neighbours resolved before the loss starts
+  await lab.startBoth();
   assert.equal(await fragmentedCount(lab), 0, 'small frames cross whole: none counted as fragmented');
   // Paced (the emulated CPUs carry it without dropping elsewhere), and 1 % of the packets towards the collector lost.
   await lab.lan.run('tc', 'qdisc', 'add', 'dev', 'pc', 'root', 'tbf', 'rate', '80mbit', 'burst', '256kb', 'latency', '100ms');

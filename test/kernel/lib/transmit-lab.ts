@@ -47,6 +47,11 @@ export interface TransmitLab {
   receive(...args: string[]): Promise<ExecResult>;
   /** receive(), throwing on a non-zero exit. */
   receiveOk(...args: string[]): Promise<ExecResult>;
+  /**
+   * Both sides started plainly (ux-tunnel-receive, then ux-tunnel-transmit with the config written), stopped after the
+   * test, and the neighbours resolved with one request, so nothing measured afterwards waits for ARP.
+   */
+  startBoth(): Promise<void>;
   /** curl from the client; returns the body bytes. */
   curl(url: string, ...extra: string[]): Promise<Buffer>;
   /** What stop must leave exactly as before start: links (no counters), qdiscs, filters of both hooks of eth0. */
@@ -77,6 +82,11 @@ export async function createTransmitLab(t: TestContext, dir: string, options: { 
   await startNginx(web, dir, www, options.nginxWorkers);
   const config = join(dir, 'tunnel.conf');
   const cli = (...args: string[]) => exec(web.argv(process.execPath, CLI, '--config', config, ...args), { env: { ...process.env, UX_TUNNEL_RUN_DIR: join(dir, 'run') } });
+  const receiveOk = async (...args: string[]) => {
+    const result = await receive(...args);
+    if (result.code !== 0) throw new Error(`ux-tunnel-receive ${args.join(' ')} exited ${result.code}:\n${result.stdout}\n${result.stderr}`);
+    return result;
+  };
   const receive = async (...args: string[]) => {
     const tunnels = join(dir, 'tunnels.conf');
     await writeFile(tunnels, `${COLLECTOR_IP} ${WEB_IP} - -\n`);
@@ -100,10 +110,16 @@ export async function createTransmitLab(t: TestContext, dir: string, options: { 
       );
     },
     receive,
-    async receiveOk(...args) {
-      const result = await receive(...args);
-      if (result.code !== 0) throw new Error(`ux-tunnel-receive ${args.join(' ')} exited ${result.code}:\n${result.stdout}\n${result.stderr}`);
-      return result;
+    receiveOk,
+    async startBoth() {
+      t.after(async () => {
+        await cli('stop');
+        await receive('stop');
+      });
+      await receiveOk('start');
+      const started = await cli('start');
+      if (started.code !== 0) throw new Error(`ux-tunnel-transmit start exited ${started.code}:\n${started.stdout}\n${started.stderr}`);
+      await client.run('curl', '-sS', '--fail', '--max-time', '60', '-o', '/dev/null', `http://${WEB_IP}/small.txt`);
     },
     async curl(url, ...extra) {
       const out = join(dir, `curl-${Date.now()}-${Math.random().toString(36).slice(2)}`);
