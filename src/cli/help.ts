@@ -41,7 +41,9 @@ export function commandUsage(help: ProgramHelp, command: CommandHelp): string {
 export function groupUsage(help: ProgramHelp, prefix: readonly string[]): string | null {
   const members = help.commands.filter((c) => prefix.every((w, i) => c.words[i] === w) && c.words.length > prefix.length);
   if (members.length === 0) return null;
-  return `${help.program} ${prefix.join(' ')} takes a subcommand:\n${members.map((c) => `  ${help.program} ${name(c)}${c.args ? ` ${c.args}` : ''}  ${c.summary}`).join('\n')}\n`;
+  const usage = (c: CommandHelp) => `${help.program} ${name(c)}${c.args ? ` ${c.args}` : ''}`;
+  const width = Math.max(...members.map((c) => usage(c).length));
+  return `${help.program} ${prefix.join(' ')} takes a subcommand:\n${members.map((c) => `  ${usage(c).padEnd(width)}  ${c.summary}`).join('\n')}\n`;
 }
 
 /**
