@@ -16,6 +16,10 @@ import { scratchDir } from './lib/scratch.js';
 import { exec, spawnStream } from '../../src/kernel/exec.js';
 import type { TunnelHealth } from '../../src/monitor/snapshot.js';
 import { parseExposition } from './lib/prometheus.js';
+import { describeTunnelId } from '../../src/config/values.js';
+
+/** A tunnel as the monitor's log names it, address(number), as a regular expression. */
+const idPattern = (web: { tunnelId: number }) => describeTunnelId(web.tunnelId).replace(/[.()]/g, '\\$&');
 
 const BIN = resolve(import.meta.dirname, '..', '..', '..', 'bin');
 const METRICS_PORT = 9477;
@@ -115,7 +119,7 @@ test('the monitor counts loss per tunnel, sees a sender go stale, down and up ag
   assert.equal(delta(web1, 'lostFrames'), 0, "web1's loss stays 0");
   assert.ok(delta(web1, 'sentFrames') > 300, 'web1 carried traffic meanwhile');
   assert.ok(health(lossEnd, web3)!.sequenceGaps > 0 || health(lossEnd, web3)!.lostFrames > 0, 'lost keepalives show as sequence gaps');
-  assert.match(log, new RegExp(`tunnel ${web3.tunnelId} \\(${web3.seenAs}\\): \\d+ of \\d+ frames lost .*above 1 %`), 'the loss warning is logged');
+  assert.match(log, new RegExp(`tunnel ${idPattern(web3)} \\(${web3.seenAs}\\): \\d+ of \\d+ frames lost .*above 1 %`), 'the loss warning is logged');
 
   // Phase 3: a sender nobody configured (web2's tunnel) and 200 malformed keepalives through it.
   const fuzz = join(dir, 'fuzz.mjs');
@@ -146,7 +150,7 @@ test('the monitor counts loss per tunnel, sees a sender go stale, down and up ag
   assert.notEqual(health(stale, web3)!.state, 'waiting');
   const down = await waitFor(status, (s) => health(s, web3)!.state === 'down', 60_000, 'web3 down');
   // When the transitions happened: the monitor's own log (status, a process per poll, lags by seconds under emulation).
-  const ageAt = (what: string) => Number(new RegExp(`tunnel ${web3.tunnelId} .* is ${what}: no keepalive for (\\d+) s`).exec(log)?.[1] ?? NaN);
+  const ageAt = (what: string) => Number(new RegExp(`tunnel ${idPattern(web3)} .* is ${what}: no keepalive for (\\d+) s`).exec(log)?.[1] ?? NaN);
   const [staleAge, downAge] = [ageAt('stale'), ageAt('down')];
   t.diagnostic(`web3 stale at keepalive age ${staleAge} s, down at ${downAge} s (interval ${INTERVAL} s; documented: 3.5 and 6.5 intervals)`);
   assert.ok(staleAge >= 3.5 * INTERVAL && staleAge <= 3.5 * INTERVAL + 3, `stale at ${staleAge} s: within 3 s after 3.5 intervals`);
@@ -156,8 +160,8 @@ test('the monitor counts loss per tunnel, sees a sender go stale, down and up ag
   keepalives.set(web3, d.startKeepalive(web3, INTERVAL));
   const back = await waitFor(status, (s) => health(s, web3)!.state === 'up', 30_000, 'web3 up again');
   assert.ok(health(back, web3)!.senderRestarts >= 1, 'the restart is noticed');
-  assert.match(log, new RegExp(`tunnel ${web3.tunnelId} .* is stale`));
-  assert.match(log, new RegExp(`tunnel ${web3.tunnelId} .* is up again after being down`));
+  assert.match(log, new RegExp(`tunnel ${idPattern(web3)} .* is stale`));
+  assert.match(log, new RegExp(`tunnel ${idPattern(web3)} .* is up again after being down`));
   assert.equal(monitor.exitCode, null, 'the same monitor process throughout');
 
   // A monitor stop leaves no state behind, and status says it does not run.
