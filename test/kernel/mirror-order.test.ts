@@ -80,8 +80,15 @@ test('mixed web load: ruei-mtun holds every byte of the wire, in the mirrored NI
   assert.equal(mtunAnalysis.requests, served, `tshark finds every HTTP request on ruei-mtun (${nicAnalysis.requests} at the NIC)\n${detail}`);
   assert.equal(mtunAnalysis.responses, served, `tshark finds every HTTP response on ruei-mtun (${nicAnalysis.responses} at the NIC)\n${detail}`);
   assert.ok(mtunAnalysis.lostSegments <= nicAnalysis.lostSegments, `tshark flags ${mtunAnalysis.lostSegments} lost segments on ruei-mtun, ${nicAnalysis.lostSegments} at the mirrored NIC\n${detail}`);
+  // A bad checksum on ruei-mtun must be one the frame already had at the mirrored NIC (a TAP copies what crosses the
+  // NIC, unchanged; the lab's emulated wire occasionally delivers a frame whose checksum was left to an offload that a
+  // veth never performs). A frame good at the NIC and bad on ruei-mtun is corruption by the mirror: that fails.
   if (mtunAnalysis.badChecksums > 0) {
-    const frames = await badChecksumFrames(join(dir, 'mtun.pcap'));
-    assert.fail(`${mtunAnalysis.badChecksums} frame(s) with a bad IP or TCP checksum reached ruei-mtun (frame, length, src, dst, ip.len, ip csum, ports, seq, tcp.len, tcp csum):\n${frames.join('\n')}\n${detail}`);
+    const identity = (line: string) => line.split('\t').slice(1).join('\t'); // all but the frame number
+    const atNic = new Set((await badChecksumFrames(join(dir, 'nic.pcap'), Number.MAX_SAFE_INTEGER)).map(identity));
+    const frames = await badChecksumFrames(join(dir, 'mtun.pcap'), Number.MAX_SAFE_INTEGER);
+    const corrupted = frames.filter((f) => !atNic.has(identity(f)));
+    console.log(`[info] ${frames.length} frame(s) on ruei-mtun with a bad checksum, ${frames.length - corrupted.length} of them already bad at the mirrored NIC`);
+    assert.deepEqual(corrupted.slice(0, 10), [], `frames with a bad IP or TCP checksum on ruei-mtun that were good at the mirrored NIC (frame, length, src, dst, ip.len, ip csum, ports, seq, tcp.len, tcp csum, ack):\n${detail}`);
   }
 });

@@ -33,10 +33,13 @@ export async function tsharkCounts(file: string): Promise<TsharkCounts> {
   return { requests: requests!, responses: responses!, lostSegments: lostSegments!, outOfOrder: outOfOrder!, badChecksums: badChecksums! };
 }
 
-/** One line per frame with a bad IP or TCP checksum: what it is, for a failure message. */
+/**
+ * One line per frame with a bad IP or TCP checksum: frame number, then what identifies the frame (length, addresses,
+ * IP length and checksum status, ports, sequence, TCP length and checksum status, acknowledgement).
+ */
 export async function badChecksumFrames(file: string, limit = 10): Promise<string[]> {
   const { stdout } = await execOrThrow(['tshark', '-n', '-r', file, '-o', 'ip.check_checksum:TRUE', '-o', 'tcp.check_checksum:TRUE', '-Y', 'ip.checksum.status==0||tcp.checksum.status==0',
-    '-T', 'fields', '-e', 'frame.number', '-e', 'frame.len', '-e', 'ip.src', '-e', 'ip.dst', '-e', 'ip.len', '-e', 'ip.checksum.status', '-e', 'tcp.srcport', '-e', 'tcp.dstport', '-e', 'tcp.seq_raw', '-e', 'tcp.len', '-e', 'tcp.checksum.status']);
+    '-T', 'fields', '-e', 'frame.number', '-e', 'frame.len', '-e', 'ip.src', '-e', 'ip.dst', '-e', 'ip.len', '-e', 'ip.checksum.status', '-e', 'tcp.srcport', '-e', 'tcp.dstport', '-e', 'tcp.seq_raw', '-e', 'tcp.len', '-e', 'tcp.checksum.status', '-e', 'tcp.ack_raw']);
   return stdout.split('\n').filter(Boolean).slice(0, limit);
 }
 
