@@ -7,13 +7,14 @@ import { readBlockFilters, readIngressQdiscs } from './tc-blocks.js';
 import type { KernelRunner } from './runner.js';
 import { MIRROR_BLOCK, sessionInterfaceIndex, type ReceiveKernelState } from '../model/receive.js';
 
-export async function readReceiveState(runner: KernelRunner): Promise<ReceiveKernelState> {
+/** `forPlanning`: also whether the fragment counter is there (one nft process more; status and checks need not). */
+export async function readReceiveState(runner: KernelRunner, forPlanning = true): Promise<ReceiveKernelState> {
   const [links, l2tp, ingressQdiscs, blockFilters, fragmentCounter] = await Promise.all([
     readLinks(runner),
     readL2tp(runner),
     readIngressQdiscs(runner),
     readBlockFilters(runner, MIRROR_BLOCK),
-    readFragmentCounterState(runner),
+    forPlanning ? readFragmentCounterState(runner) : Promise.resolve(undefined),
   ]);
   return { links, tunnels: l2tp.tunnels, sessions: l2tp.sessions, ingressQdiscs, blockFilters, ipv6: existsSync('/proc/sys/net/ipv6'), fragmentCounter };
 }

@@ -26,6 +26,8 @@ const TICK_MS = 1000;
 /** How often the kernel's sessions are read again (a reload adds or removes session interfaces). */
 const KERNEL_REFRESH_TICKS = 5;
 const CAPTURE_RETRY_MS = 2000;
+/** How often the per-tunnel fragmented-frame counts (nftables) are read for the metrics. */
+const FRAGMENT_REFRESH_MS = 30_000;
 
 /** Runs until the signal aborts; throws only when it cannot start (bad config, no tcpdump, no metrics port). */
 export async function runMonitor(options: MonitorOptions): Promise<void> {
@@ -35,8 +37,13 @@ export async function runMonitor(options: MonitorOptions): Promise<void> {
   let configStamp = stampOf(options.configFile);
   const runner = systemRunner({ echo: null });
   let fragments: Map<string, number> | null = null;
+  let fragmentsRead = 0;
   const refreshKernel = async () => {
-    fragments = await readFragmentCounts(runner);
+    // Only the metrics show them (status reads them itself): read every FRAGMENT_REFRESH_MS, one nft process each time.
+    if (options.metricsListen && Date.now() - fragmentsRead >= FRAGMENT_REFRESH_MS) {
+      fragments = await readFragmentCounts(runner);
+      fragmentsRead = Date.now();
+    }
     try {
       const { sessions } = await readL2tp(runner);
       const byTunnel = new Map(sessions.map((s) => [s.tunnelId, s.interface]));

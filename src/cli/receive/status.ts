@@ -58,7 +58,7 @@ async function watch(args: ParsedArgs, json: boolean): Promise<number> {
 async function collectStatus(file: string, missingOk: boolean): Promise<Status> {
   const conf = loadConfig(file, readConfigText(file, missingOk));
   const runner = systemRunner({ echo: null });
-  const [state, fragments] = await Promise.all([readReceiveState(runner), readFragmentCounts(runner)]);
+  const [state, fragments] = await Promise.all([readReceiveState(runner, false), readFragmentCounts(runner)]);
   const monitor = readMonitorState(monitorStateFile());
   const health = new Map((monitor.running ? monitor.snapshot.tunnels : []).map((h) => [h.tunnelId, h]));
   const rows = tunnelRows(conf.tunnels, state).map((r) => ({

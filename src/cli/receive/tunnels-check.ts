@@ -10,7 +10,7 @@ import { alignedRows } from '../../diag/table.js';
 export async function runTunnelsCheck(args: ParsedArgs): Promise<number> {
   const file = receiveConfigPath(args);
   const conf = loadConfig(file, readConfigText(file, missingConfigOk(args)));
-  const state = await readReceiveState(systemRunner({ echo: null }));
+  const state = await readReceiveState(systemRunner({ echo: null }), false);
   const rows = tunnelRows(conf.tunnels, state);
   const aggregation = aggregationRow(state);
   const failed = rows.some((r) => r.status === 'FAIL') || aggregation.status === 'FAIL';
