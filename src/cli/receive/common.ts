@@ -47,11 +47,16 @@ export { makeRunner } from '../main.js';
 
 /** Root and modules first (a dry run needs neither and loads nothing), then the kernel state. */
 export async function prepareKernel(command: string, runner: KernelRunner): Promise<ReceiveKernelState> {
+  await requireKernel(command, runner);
+  return readSettledReceiveState(runner);
+}
+
+/** Root and the modules, for a command about to change the kernel (a dry run needs neither). */
+export async function requireKernel(command: string, runner: KernelRunner): Promise<void> {
   if (!runner.dryRun) {
     requireNetAdmin(`${PROGRAM} ${command}`);
     await ensureModules(RECEIVE_MODULES);
   }
-  return readSettledReceiveState(runner);
 }
 
 /**

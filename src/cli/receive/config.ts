@@ -7,7 +7,7 @@ import type { ReceivePlan } from '../../plan/receive.js';
 import { formatWarning } from '../../config/errors.js';
 import { describeTunnelId } from '../../config/values.js';
 import { AGGREGATION_IF } from '../../model/receive.js';
-import { applyPlan, isDryRun, loadConfig, makeRunner, missingConfigOk, planChecked, prepareKernel, PROGRAM, readConfigText, receiveConfigPath } from './common.js';
+import { applyPlan, isDryRun, loadConfig, makeRunner, missingConfigOk, planChecked, PROGRAM, readConfigText, receiveConfigPath, requireKernel } from './common.js';
 import { alignedRows } from '../../diag/table.js';
 import { readSettledReceiveState } from '../../kernel/receive-state.js';
 
@@ -28,9 +28,10 @@ export async function runConfig(args: ParsedArgs): Promise<number> {
   for (const warning of edit.conf.warnings) process.stderr.write(`${PROGRAM}: ${formatWarning(warning)}\n`);
   const runner = makeRunner(isDryRun(args));
   // Stopped (no ruei-mtun): only the file is edited, which needs neither kernel modules nor privilege beyond the file's.
-  const seen = await readSettledReceiveState(runner);
-  const running = seen.links.some((l) => l.name === AGGREGATION_IF);
-  const state = running ? await prepareKernel(`config ${action}`, runner) : seen;
+  // Running, its modules are loaded already: the state read here serves the plan too (no second read).
+  const state = await readSettledReceiveState(runner);
+  const running = state.links.some((l) => l.name === AGGREGATION_IF);
+  if (running) await requireKernel(`config ${action}`, runner);
   // The kernel goes first: when applying fails (and is rolled back) the file still describes what runs.
   let plan: ReceivePlan;
   try {
