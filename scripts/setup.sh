@@ -12,6 +12,7 @@ DEB_PACKAGES=(
   qemu-system-x86_64:qemu-system-x86 tcpdump:tcpdump ip:iproute2 modprobe:kmod cpio:cpio curl:curl
   nginx:nginx tshark:tshark iperf3:iperf3 nft:nftables iptables:iptables ab:apache2-utils
   systemd-analyze:systemd python3:python3 ping:iputils-ping
+  rpmbuild:rpm rpmlint:rpmlint lintian:lintian dpkg-deb:dpkg readelf:binutils xz:xz-utils groff:groff
 )
 
 # Debian packages of Python modules the tests import: module -> package. Checked with Debian's own python3, the one

@@ -37,7 +37,7 @@ export function parseArgs(argv: readonly string[], valueFlags: readonly string[]
       const value = eq >= 0 ? arg.slice(eq + 1) : argv[++i];
       if (value === undefined) throw new UsageError(`--${name} needs a value`);
       flags.set(name, value);
-    } else if (booleanFlags.includes(name) || name === 'help') {
+    } else if (booleanFlags.includes(name) || name === 'help' || name === 'version') {
       if (eq >= 0) throw new UsageError(`--${name} takes no value`);
       flags.set(name, true);
     } else {

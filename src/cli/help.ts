@@ -1,6 +1,7 @@
 // Help for both executables from one table of commands: the global usage, `COMMAND --help` with the command's own
 // options and an example, the subcommands of a group (`diag`, `config`, `firewall`), and "did you mean" for typos.
 import { UsageError } from './args.js';
+import { versionText } from './version.js';
 
 export interface CommandHelp {
   /** The command's words, e.g. ['config', 'add']. */
@@ -26,7 +27,8 @@ export function globalUsage(help: ProgramHelp): string {
   const width = Math.max(...help.commands.map((c) => name(c).length + (c.args ? c.args.length + 1 : 0)));
   const lines = help.commands.map((c) => `  ${`${name(c)}${c.args ? ` ${c.args}` : ''}`.padEnd(width)}  ${c.summary}`);
   return `usage: ${help.program} [--config FILE] COMMAND [OPTIONS]\n\ncommands:\n${lines.join('\n')}\n\n` +
-    `  --config FILE   ${help.configHelp}\n  --help          this text; COMMAND --help: the command's options and an example\n`;
+    `  --config FILE   ${help.configHelp}\n  --help          this text; COMMAND --help: the command's options and an example\n` +
+    '  --version       the version, and the Node.js runtime it runs on\n';
 }
 
 /** `COMMAND --help`: usage line, what it does, its options, an example. */
@@ -70,11 +72,15 @@ export function unknownCommand(help: ProgramHelp, words: readonly string[]): Usa
 }
 
 /**
- * --help (global, a command's, a group's) or no command at all: prints the usage and returns the exit status (0 for
+ * --version, --help (global, a command's, a group's) or no command at all: prints the usage and returns the exit status (0 for
  * asked help, 2 when no command was given); null when there is a command to run.
  */
 export function printHelp(help: ProgramHelp, args: { readonly words: readonly string[]; readonly flags: ReadonlyMap<string, unknown> }): number | null {
   const asked = args.flags.has('help');
+  if (args.flags.has('version') && !asked) {
+    process.stdout.write(versionText(help.program));
+    return 0;
+  }
   if (args.words.length === 0) {
     process.stdout.write(globalUsage(help));
     return asked ? 0 : 2;

@@ -1,14 +1,25 @@
 // `install` / `uninstall` (both sides): config directory and example, systemd units; uninstall removes what install made.
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmdirSync, rmSync, writeFileSync } from 'node:fs';
 import type { ParsedArgs } from './args.js';
-import { layout, runningBinDir, type Layout } from '../install/layout.js';
+import { layout, PACKAGE_ROOT, runningBinDir, type Layout } from '../install/layout.js';
 import { exec } from '../kernel/exec.js';
 import { requireNetAdmin } from '../kernel/prerequisites.js';
 import type { Side } from '../config/paths.js';
+import { PACKAGED_PREFIX } from './version.js';
+
+/** Run from the .deb/.rpm: the package manager owns the units and directories, install/uninstall must not. */
+function packagedNotice(side: Side, verb: 'install' | 'uninstall'): string | null {
+  if (!PACKAGE_ROOT.startsWith(PACKAGED_PREFIX)) return null;
+  return verb === 'install'
+    ? `[info] nothing to do: the ux-tunnel-${side} package installed the units and /opt/ruei/tunnel/${side}/conf (-> /etc/ux-tunnel/${side})`
+    : `[info] nothing to do here: remove the package instead (apt-get remove ux-tunnel-${side}, or rpm -e ux-tunnel-${side}); apt-get purge also removes the configuration`;
+}
 
 const systemdRuns = () => existsSync('/run/systemd/system');
 
 export async function runInstall(args: ParsedArgs, side: Side): Promise<number> {
+  const packaged = packagedNotice(side, 'install');
+  if (packaged) return (process.stdout.write(`${packaged}\n`), 0);
   const dryRun = args.flags.has('dry-run');
   if (!dryRun) requireNetAdmin('install', 'it writes under /opt, /etc and the systemd unit directory');
   const plan = layout(side, runningBinDir());
@@ -33,6 +44,8 @@ export async function runInstall(args: ParsedArgs, side: Side): Promise<number> 
 }
 
 export async function runUninstall(args: ParsedArgs, side: Side): Promise<number> {
+  const packaged = packagedNotice(side, 'uninstall');
+  if (packaged) return (process.stdout.write(`${packaged}\n`), 0);
   const dryRun = args.flags.has('dry-run');
   const purge = args.flags.has('purge');
   if (!dryRun) requireNetAdmin('uninstall', 'it removes files under /opt, /etc and the systemd unit directory');
