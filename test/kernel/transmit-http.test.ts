@@ -6,13 +6,16 @@
 //   (details: lib/transmit-lab.ts)
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { spawnStream } from '../../src/kernel/exec.js';
 import { requireL2tp } from './lib/netns.js';
 import { startCapture } from './lib/capture.js';
 import { CLIENT_IP, createTransmitLab, WEB_IP, WEB_IP6 } from './lib/transmit-lab.js';
 import { parseTcp, tcpStreams } from './lib/tcp-streams.js';
 import { scratchDir } from './lib/scratch.js';
 
+const TRANSMIT_CLI = resolve(import.meta.dirname, '..', '..', '..', 'bin', 'ux-tunnel-transmit');
 const CRAFT = resolve(import.meta.dirname, '..', '..', '..', 'test', 'kernel', 'lib', 'craft-tcp.py');
 
 test('i80: every port-80 connection reaches the collector byte-identical in both directions, port 8080 does not; stop restores everything', async (t) => {
@@ -35,6 +38,16 @@ test('i80: every port-80 connection reaches the collector byte-identical in both
   assert.match(start.stdout, /start: ruei-tun1 10\.0\.0\.2 -> 10\.0\.0\.3, tunnel ID 10\.0\.0\.2\(167772162\), mirroring i80 on eth0/);
   const again = await lab.cliOk('start');
   assert.match(again.stdout, /; 0 command\(s\) run/, `a second start changes nothing: ${again.stdout}${again.stderr}`);
+  // Started by hand (no systemd in the lab, no keepalive sender): start says exactly how to get the keepalive; once a
+  // sender runs, it says nothing about it.
+  assert.match(start.stdout, /^\[warn\] no keepalive is being sent.*No systemd here: run ux-tunnel-transmit keepalive --interval 20/m);
+  const sender = spawnStream(web.argv(process.execPath, TRANSMIT_CLI, '--config', lab.config, 'keepalive', '--interval', '1'), { ...process.env, UX_TUNNEL_RUN_DIR: join(lab.dir, 'run') });
+  try {
+    for (let i = 0; i < 300 && !existsSync(join(lab.dir, 'run', 'transmit-keepalive.json')); i++) await new Promise((r) => setTimeout(r, 100));
+    assert.doesNotMatch((await lab.cliOk('start')).stdout, /no keepalive/, 'with a keepalive sender running, start does not ask for one');
+  } finally {
+    sender.kill();
+  }
   const links = JSON.parse((await web.run('ip', '-j', '-d', 'link', 'show')).stdout) as Array<{ ifname: string; mtu: number; flags: string[]; master?: string; inet6_addr_gen_mode?: string }>;
   for (const name of ['ruei-veth1in', 'ruei-veth1out', 'ruei-br1', 'ruei-tun1']) {
     const link = links.find((l) => l.ifname === name);

@@ -48,6 +48,11 @@ export async function runStart(args: ParsedArgs, command = 'start', afterDryStop
     const path = await (await import('./diag-path.js')).pathLine(conf, nicMtu, systemRunner({ echo: null }));
     if (path) process.stdout.write(`${path}\n`);
   }
+  if (!runner.dryRun) {
+    const { currentKeepaliveSituation, keepaliveHint } = await import('./keepalive-hint.js');
+    const hint = keepaliveHint(currentKeepaliveSituation());
+    if (hint) process.stdout.write(`${hint}\n`);
+  }
   return 0;
 }
 
