@@ -5,6 +5,7 @@
 #   lab.job=DIR      host directory shared read-write (9p tag "labjob") and mounted at the same path in the guest;
 #                    it holds job.sh, and receives the job's exit status in DIR/status
 #   lab.modules=DIR  the unpacked kernel's lib/modules directory (a path on the host's root filesystem)
+#   lab.systemd=1    the systemd lab: the host's systemd becomes PID 1 and runs the job as a unit (below)
 /bin/busybox --install -s /bin
 export PATH=/bin
 mount -t proc proc /proc
@@ -15,6 +16,7 @@ for arg in $(cat /proc/cmdline); do
   case "$arg" in
     lab.job=*) JOB=${arg#lab.job=} ;;
     lab.modules=*) MODULES=${arg#lab.modules=} ;;
+    lab.systemd=*) SYSTEMD=${arg#lab.systemd=} ;;
   esac
 done
 
@@ -68,6 +70,44 @@ echo 16000 > /proc/sys/net/core/netdev_max_backlog
 ip link set lo up 2>/dev/null || ifconfig lo up
 # The job's output goes to the serial console as-is: no CR before LF.
 stty -F /dev/ttyS0 -onlcr 2>/dev/null
+
+if [ "$SYSTEMD" = 1 ]; then
+  # The systemd lab: the job runs as lab-job.service once basic.target is up, its output on the console; when it ends,
+  # ExecStopPost records its exit status and powers off. lab.target pulls only what the job needs (basic.target),
+  # never multi-user.target, so the host's enabled services (nginx...) stay off; what would fight for the console or
+  # touch hardware the VM lacks is masked. systemd-tmpfiles-setup would empty /tmp ("D /tmp"): in the overlay that
+  # hides the host's /tmp, where the checkout, the job and the kernel cache may live. All of it lives in the
+  # throw-away overlay.
+  U=$R/etc/systemd/system
+  mkdir -p $U
+  printf '[Unit]\nDescription=Kernel lab\nRequires=basic.target lab-job.service\nAfter=basic.target\nAllowIsolate=yes\n' > $U/lab.target
+  cat > $U/lab-job.service <<UNIT
+[Unit]
+Description=Kernel lab job
+After=basic.target
+[Service]
+Type=oneshot
+ExecStart=/bin/bash $JOB/job.sh
+StandardInput=null
+StandardOutput=tty
+StandardError=inherit
+TTYPath=/dev/ttyS0
+TTYReset=no
+TTYVHangup=no
+TimeoutStartSec=infinity
+ExecStopPost=/bin/sh -c 'echo \$EXIT_STATUS > $JOB/status; sync; systemctl poweroff --force --force'
+UNIT
+  for unit in serial-getty@ttyS0.service getty@tty1.service console-getty.service systemd-firstboot.service \
+    systemd-timesyncd.service systemd-pstore.service systemd-random-seed.service apt-daily.timer apt-daily-upgrade.timer \
+    e2scrub_all.timer fstrim.timer man-db.timer logrotate.timer systemd-binfmt.service proc-sys-fs-binfmt_misc.automount \
+    systemd-tmpfiles-setup.service systemd-tmpfiles-clean.timer systemd-tmpfiles-clean.service tmp.mount; do
+    ln -sf /dev/null $U/$unit
+  done
+  # After the switch the helper in this initramfs is gone; the chroot's modprobe is then the root's own.
+  echo /sbin/modprobe > /proc/sys/kernel/modprobe
+  umount $R/sys/kernel/debug 2>/dev/null
+  exec switch_root $R /lib/systemd/systemd systemd.unit=lab.target systemd.show_status=0 systemd.log_target=kmsg
+fi
 
 chroot $R /bin/bash "$JOB/job.sh" < /dev/null > /dev/ttyS0 2>&1
 echo $? > "$R$JOB/status"

@@ -1,6 +1,7 @@
-// npm test: runs the unit tier on this host and the kernel tier where L2TP exists (here, or in the lab VM).
+// npm test: runs the unit tier on this host, the kernel tier where L2TP exists (here, or in the lab VM), and the
+// systemd tier in the systemd lab (lab/run --systemd: systemd as PID 1).
 //
-//   node dist/test/run-tiers.js [--unit | --kernel] [FILE...]
+//   node dist/test/run-tiers.js [--unit | --kernel | --systemd] [FILE...]
 //
 // Prints node's spec output for each tier, then one summary; exits non-zero on any failure. A skipped kernel test
 // counts as a failure: the kernel tests exist to run against a real kernel, never to be passed over.
@@ -72,15 +73,15 @@ function readCounts(tapFile: string): Counts | null {
   return seen ? counts : null;
 }
 
-async function runTier(name: string, files: string[], place: 'host' | 'lab'): Promise<Counts> {
+async function runTier(name: string, files: string[], place: 'host' | 'lab' | 'systemd-lab'): Promise<Counts> {
   const empty = noCounts();
   if (files.length === 0) return empty;
   const jobDir = mkdtempSync(join(tmpdir(), `ux-tunnel-${name}-`));
   const tapFile = join(jobDir, `${name}.tap`);
-  console.log(`\n=== ${name} tests: ${files.length} file(s) ${place === 'lab' ? 'in the kernel lab VM' : 'on this host'} ===`);
+  console.log(`\n=== ${name} tests: ${files.length} file(s) ${place === 'lab' ? 'in the kernel lab VM' : place === 'systemd-lab' ? 'in the systemd lab VM (systemd as PID 1)' : 'on this host'} ===`);
   const started = Date.now();
-  const argv = nodeTestArgv(files, tapFile, name === 'kernel');
-  const code = await run(place === 'lab' ? [join(ROOT, 'lab', 'run'), '--job-dir', jobDir, '--', ...argv] : argv);
+  const argv = nodeTestArgv(files, tapFile, name !== 'unit');
+  const code = await run(place === 'host' ? argv : [join(ROOT, 'lab', 'run'), '--job-dir', jobDir, ...(place === 'systemd-lab' ? ['--systemd'] : []), '--', ...argv]);
   const counts = readCounts(tapFile);
   rmSync(jobDir, { recursive: true, force: true });
   console.log(`=== ${name} tests took ${((Date.now() - started) / 1000).toFixed(1)}s ===`);
@@ -94,31 +95,36 @@ async function runTier(name: string, files: string[], place: 'host' | 'lab'): Pr
 
 async function main(): Promise<void> {
   const args = process.argv.slice(2);
-  const only = args.includes('--unit') ? 'unit' : args.includes('--kernel') ? 'kernel' : null;
+  const only = args.includes('--unit') ? 'unit' : args.includes('--kernel') ? 'kernel' : args.includes('--systemd') ? 'systemd' : null;
   const chosen = args.filter((a) => !a.startsWith('--')).map((a) => resolve(a));
   const kernelDir = join(DIST, 'test', 'kernel');
   let unit = [...findTests(join(DIST, 'src'), true), ...findTests(join(DIST, 'test', 'host'), true)];
   let kernel = findTests(kernelDir, false);
+  // The systemd lab's tests: always in the lab, which boots with systemd as PID 1 for them.
+  let systemd = findTests(join(DIST, 'test', 'systemd'), false);
   if (chosen.length > 0) {
     const pick = (files: string[]) => files.filter((f) => chosen.some((c) => f === c || f.startsWith(c + '/') || f.replace(/\.js$/, '.ts').endsWith(c.replace(/^.*?(src|test)\//, '$1/'))));
     unit = pick(unit);
     kernel = pick(kernel);
+    systemd = pick(systemd);
   }
-  if (only === 'kernel') unit = [];
-  if (only === 'unit') kernel = [];
+  if (only !== null && only !== 'unit') unit = [];
+  if (only !== null && only !== 'kernel') kernel = [];
+  if (only !== null && only !== 'systemd') systemd = [];
 
   const place = kernelPlace();
   const results: Array<[string, Counts]> = [];
   results.push(['unit', await runTier('unit', unit, 'host')]);
   results.push(['kernel', await runTier('kernel', kernel, place)]);
+  results.push(['systemd', await runTier('systemd', systemd, 'systemd-lab')]);
 
   console.log('');
   let failed = false;
   for (const [name, c] of results) {
     console.log(`${name}: ${c.pass} passed, ${c.fail} failed, ${c.skipped} skipped${c.cancelled ? `, ${c.cancelled} cancelled` : ''}${name === 'kernel' && kernel.length ? ` (${place === 'lab' ? 'in the lab VM' : 'on this host'})` : ''}`);
     if (c.fail > 0 || c.cancelled > 0) failed = true;
-    if (name === 'kernel' && (c.skipped > 0 || c.todo > 0)) {
-      console.log('kernel: a kernel test was skipped; kernel tests must run, so this counts as a failure');
+    if (name !== 'unit' && (c.skipped > 0 || c.todo > 0)) {
+      console.log(`${name}: a ${name} test was skipped; they must run, so this counts as a failure`);
       failed = true;
     }
   }

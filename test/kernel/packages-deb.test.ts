@@ -19,10 +19,9 @@ import { requireL2tp } from './lib/netns.js';
 import { scratchDir } from './lib/scratch.js';
 import { COLLECTOR_IP, createTransmitLab, WEB_IP } from './lib/transmit-lab.js';
 import { kernelSnapshot } from './lib/receive-lab.js';
-import { startCapture } from './lib/capture.js';
-import { compareStreams } from './lib/traffic.js';
+import { startFetchLoop } from './lib/fetch-loop.js';
 import { debWithVersion, ifindexes, mustPass, packageCommand, packageFile, VERSION } from './lib/packages.js';
-import { exec, spawnStream } from '../../src/kernel/exec.js';
+import { exec } from '../../src/kernel/exec.js';
 
 const TRANSMIT_CONF = '/opt/ruei/tunnel/transmit/conf/tunnel.conf';
 const RECEIVE_CONF = '/opt/ruei/tunnel/receive/conf/tunnels.conf';
@@ -70,15 +69,7 @@ test('.deb: the guide\'s commands work, NODE_* cannot steer it, an upgrade while
   mustPass(await packageCommand(lab.web, env, 'sh', '-c', 'cd /opt/ruei/tunnel/transmit && ./ux-tunnel-transmit start'), 'transmit start');
 
   // A client fetches a page every 50 ms through the whole upgrade of both sides.
-  const clientWire = await startCapture(lab.client, 'eth0', join(dir, 'client.pcap'), ['tcp', 'port', '80']);
-  const mirrored = await startCapture(lab.collector, 'ruei-mtun', join(dir, 'mtun.pcap'), ['tcp', 'port', '80']);
-  const stopFile = join(dir, 'stop-fetching');
-  const fetching = spawnStream(lab.client.argv('sh', '-c',
-    `n=0; while [ ! -e "$0" ]; do curl -sS --fail --max-time 30 -o /dev/null http://${WEB_IP}/small.txt && n=$((n+1)); sleep 0.05; done; echo $n`, stopFile));
-  let fetched = '';
-  fetching.stdout!.on('data', (b: Buffer) => (fetched += b.toString()));
-  const fetchingDone = new Promise((resolve) => fetching.on('exit', resolve));
-  await new Promise((r) => setTimeout(r, 2000));
+  const fetching = await startFetchLoop(lab.client, lab.collector, WEB_IP, dir, 'upgrade');
   const [collectorLinks, webLinks] = [await ifindexes(lab.collector), await ifindexes(lab.web)];
 
   const next = `${VERSION}-2`;
@@ -91,11 +82,7 @@ test('.deb: the guide\'s commands work, NODE_* cannot steer it, an upgrade while
   assert.equal(upgraded.stdout, next);
   assert.ok(readFileSync(RECEIVE_CONF, 'utf8').includes(tunnelsLine), 'the edited tunnels.conf (a conffile) was kept');
 
-  await new Promise((r) => setTimeout(r, 2000));
-  await writeFile(stopFile, '');
-  await fetchingDone;
-  const requests = Number(fetched.trim());
-  const comparison = compareStreams([(await clientWire.stop()).packets], (await mirrored.stop()).packets, 80);
+  const { requests, comparison } = await fetching.stop();
   assert.ok(requests >= 20, `the client fetched ${requests} pages during the upgrades`);
   assert.deepEqual(comparison.problems, [], 'every TCP byte of the client\'s wire is on ruei-mtun, identical');
   assert.ok(comparison.connections >= requests, `${comparison.connections} connections compared`);

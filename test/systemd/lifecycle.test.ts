@@ -1,0 +1,149 @@
+// The services under a real systemd (the systemd lab: systemd is PID 1 of the lab VM), installed from the packages
+// and driven with systemctl and journalctl as an operator does. Each side's units run in the namespace of its host
+// through a drop-in (lib.ts); everything else is the package's own units.
+//
+//   ns client 10.0.0.1 --curl--> ns web 10.0.0.2: nginx :80, ux-tunnel-transmit.service + -keepalive.service
+//                                   ruei-tun1 ==L2TPv3==> ns collector 10.0.0.3: ux-tunnel-receive.service
+//                                                          + -monitor.service, ruei-mtun-00000 --> ruei-mtun
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFile, writeFile } from 'node:fs/promises';
+import { requireL2tp } from '../kernel/lib/netns.js';
+import { scratchDir } from '../kernel/lib/scratch.js';
+import { COLLECTOR_IP, createTransmitLab, WEB_IP } from '../kernel/lib/transmit-lab.js';
+import { kernelSnapshot } from '../kernel/lib/receive-lab.js';
+import { debWithVersion, ifindexes, mustPass, packageCommand, packageFile, VERSION } from '../kernel/lib/packages.js';
+import { startFetchLoop } from '../kernel/lib/fetch-loop.js';
+import { exec } from '../../src/kernel/exec.js';
+import { isActive, journal, mainPid, placeInNamespace, removeDropIns, systemctl, systemctlOk, waitFor } from './lib.js';
+
+const RECEIVE = ['ux-tunnel-receive.service', 'ux-tunnel-receive-monitor.service'];
+const TRANSMIT = ['ux-tunnel-transmit.service', 'ux-tunnel-transmit-keepalive.service'];
+const TUNNELS_CONF = '/etc/ux-tunnel/receive/tunnels.conf';
+
+interface Health { state: string; keepalives: number; lostFrames: number; sequenceGaps: number }
+
+test('under systemd: enable --now, reload (good and broken), keepalive and monitor killed, a start that cannot succeed, stop', async (t) => {
+  await requireL2tp();
+  assert.equal((await readFile('/proc/1/comm', 'utf8')).trim(), 'systemd', 'the systemd lab: systemd is PID 1');
+  const dir = await scratchDir(t, 'uxt-systemd-');
+  const lab = await createTransmitLab(t, dir);
+  t.after(async () => {
+    await systemctl('disable', '--now', ...TRANSMIT, ...RECEIVE);
+    await removeDropIns([...TRANSMIT, ...RECEIVE]);
+    await packageCommand(null, { UX_TUNNEL_FORCE_REMOVE: '1' }, 'dpkg', '--purge', 'ux-tunnel-transmit', 'ux-tunnel-receive');
+    await systemctl('daemon-reload');
+  });
+  const webBefore = await lab.webSnapshot();
+  const collectorBefore = await kernelSnapshot(lab.collector);
+  mustPass(await packageCommand(null, {}, 'dpkg', '-i', packageFile('deb', 'transmit'), packageFile('deb', 'receive')), 'dpkg -i');
+  for (const unit of [...TRANSMIT, ...RECEIVE]) assert.equal(await isActive(unit), 'inactive', `installing started nothing: ${unit}`);
+  for (const unit of RECEIVE) await placeInNamespace(unit, lab.collector);
+  for (const unit of TRANSMIT) await placeInNamespace(unit, lab.web);
+  const tunnelsLine = `${COLLECTOR_IP} ${WEB_IP} - -`;
+  await writeFile(TUNNELS_CONF, `${await readFile(TUNNELS_CONF, 'utf8')}${tunnelsLine}\n`);
+  await writeFile('/etc/ux-tunnel/transmit/tunnel.conf', `${COLLECTOR_IP} ${WEB_IP} eth0 i80\n`);
+  await systemctlOk('daemon-reload');
+
+  // enable --now: both sides up, their companions pulled in, the [#] commands in the journal.
+  await systemctlOk('enable', '--now', 'ux-tunnel-receive.service');
+  await systemctlOk('enable', '--now', 'ux-tunnel-transmit.service');
+  for (const unit of [...RECEIVE, ...TRANSMIT]) assert.equal(await isActive(unit), 'active', unit);
+  assert.match(await journal('ux-tunnel-transmit.service'), /^\[#\] ip link add ruei-veth1in type veth peer name ruei-veth1out$/m);
+  assert.match(await journal('ux-tunnel-receive.service'), /^\[#\] ip l2tp add tunnel /m);
+  assert.doesNotMatch(await journal('ux-tunnel-transmit.service'), /no keepalive is being sent/, 'under its unit, start does not ask for a keepalive');
+  const rx = async () => (await lab.collector.linkStats('ruei-mtun-00000')).rxPackets;
+  const rxStart = await rx();
+  assert.deepEqual(await lab.curl(`http://${WEB_IP}/small.txt`), Buffer.from('hello from the web namespace\n'));
+  await waitFor('mirrored frames on ruei-mtun-00000', 30_000, async () => (await rx()) > rxStart);
+
+  const status = async () => JSON.parse((await exec(lab.collector.argv('/usr/bin/ux-tunnel-receive', 'status', '--json'))).stdout) as { tunnels: Array<{ health: Health | null }> };
+  const health = async () => (await status()).tunnels[0]?.health ?? null;
+  // The keepalive (every 20 s) reaches the monitor.
+  await waitFor('the first keepalive at the monitor', 60_000, async () => (await health())?.state === 'up');
+
+  // While a client fetches a page every 50 ms through the mirror: reloads (broken, then good) and package upgrades.
+  const fetching = await startFetchLoop(lab.client, lab.collector, WEB_IP, dir, 'reloads');
+  // A reload with a broken tunnels.conf fails visibly, changes nothing, and the unit stays active.
+  const links = await ifindexes(lab.collector);
+  const webLinks = await ifindexes(lab.web);
+  const running = await kernelSnapshot(lab.collector);
+  const good = await readFile(TUNNELS_CONF, 'utf8');
+  await writeFile(TUNNELS_CONF, `${good}10.0.0.3 10.0.0.300 - -\n`);
+  const broken = await systemctl('reload', 'ux-tunnel-receive.service');
+  assert.notEqual(broken.code, 0, 'the reload fails');
+  const shown = (await systemctl('status', '--no-pager', '-n', '20', 'ux-tunnel-receive.service')).stdout;
+  assert.match(shown, /tunnels\.conf:\d+/, `systemctl status shows the file:line error:\n${shown}`);
+  assert.equal(await isActive('ux-tunnel-receive.service'), 'active', 'the unit stays active');
+  assert.equal(await kernelSnapshot(lab.collector), running, 'the running tunnels are exactly as they were');
+  // A good edit (a second web server added, then removed again) reloads without touching the running tunnel.
+  await writeFile(TUNNELS_CONF, `${good}${COLLECTOR_IP} 10.0.0.9 - -\n`);
+  await systemctlOk('reload', 'ux-tunnel-receive.service');
+  assert.ok((await ifindexes(lab.collector)).has('ruei-mtun-00001'), 'the added tunnel exists');
+  await writeFile(TUNNELS_CONF, good);
+  await systemctlOk('reload', 'ux-tunnel-receive.service');
+  const afterReloads = await ifindexes(lab.collector);
+  for (const name of ['ruei-mtun', 'ruei-mtun-00000']) assert.equal(afterReloads.get(name), links.get(name), `${name} kept its ifindex`);
+  assert.equal(afterReloads.has('ruei-mtun-00001'), false);
+  // Upgrading both packages under systemd: the running units are reloaded (not restarted), companions restarted.
+  const next = `${VERSION}-2`;
+  for (const side of ['receive', 'transmit'] as const) {
+    const upgraded = mustPass(await packageCommand(null, {}, 'dpkg', '-i', await debWithVersion(packageFile('deb', side), next, dir)), `dpkg -i ${side} ${next}`);
+    assert.match(upgraded.stdout, new RegExp(`reloading ux-tunnel-${side}\\.service \\(running tunnels are kept\\)`));
+  }
+  for (const unit of [...RECEIVE, ...TRANSMIT]) assert.equal(await isActive(unit), 'active', `${unit} after the upgrade`);
+  const { requests, comparison } = await fetching.stop();
+  assert.ok(requests >= 20, `${requests} pages fetched during the reloads and upgrades`);
+  assert.deepEqual(comparison.problems, [], 'every TCP byte of the client\'s wire is on ruei-mtun, identical');
+  const afterUpgrades = [await ifindexes(lab.collector), await ifindexes(lab.web)];
+  for (const name of ['ruei-mtun', 'ruei-mtun-00000']) assert.equal(afterUpgrades[0]!.get(name), links.get(name), `${name} kept its ifindex`);
+  for (const name of ['ruei-tun1', 'ruei-veth1in']) assert.equal(afterUpgrades[1]!.get(name), webLinks.get(name), `${name} kept its ifindex`);
+
+  // The keepalive killed: systemd restarts it (RestartSec=5), the mirror is untouched, the monitor loses nothing.
+  await waitFor('keepalives after the upgrade', 60_000, async () => (await health())?.state === 'up');
+  const keepalivePid = await mainPid('ux-tunnel-transmit-keepalive.service');
+  const before = (await health())!;
+  await systemctlOk('kill', '-s', 'SIGKILL', 'ux-tunnel-transmit-keepalive.service');
+  const killedAt = Date.now();
+  await waitFor('the keepalive restarted', 30_000, async () => (await isActive('ux-tunnel-transmit-keepalive.service')) === 'active' && (await mainPid('ux-tunnel-transmit-keepalive.service')) !== keepalivePid);
+  assert.ok(Date.now() - killedAt < 5_000 + 10_000, 'restarted after RestartSec (5 s), allowing for the emulated CPU');
+  const resumed = await waitFor('a keepalive from the restarted sender', 60_000, async () => {
+    const h = await health();
+    return h && h.keepalives > before.keepalives ? h : null;
+  });
+  assert.equal(resumed.state, 'up');
+  assert.equal(resumed.lostFrames, 0, 'no false loss');
+  assert.equal((await ifindexes(lab.web)).get('ruei-tun1'), webLinks.get('ruei-tun1'), 'the mirror was never touched');
+
+  // The monitor killed: restarted, and its counters continue from the sender's cumulative ones (no false loss).
+  const monitorPid = await mainPid('ux-tunnel-receive-monitor.service');
+  await systemctlOk('kill', '-s', 'SIGKILL', 'ux-tunnel-receive-monitor.service');
+  await waitFor('the monitor restarted', 30_000, async () => (await isActive('ux-tunnel-receive-monitor.service')) === 'active' && (await mainPid('ux-tunnel-receive-monitor.service')) !== monitorPid);
+  await lab.curl(`http://${WEB_IP}/small.txt`);
+  const after = await waitFor('a keepalive seen by the restarted monitor', 60_000, async () => {
+    const h = await health();
+    return h && h.state === 'up' && h.keepalives > 0 ? h : null;
+  });
+  assert.equal(after.lostFrames, 0, 'no false loss after the monitor restarted');
+
+  // stop on each side: the kernel exactly as before start, the companions stopped with it (PartOf=).
+  await systemctlOk('stop', 'ux-tunnel-transmit.service');
+  assert.equal(await isActive('ux-tunnel-transmit-keepalive.service'), 'inactive');
+  assert.equal(await lab.webSnapshot(), webBefore, 'the web server as before start');
+  await systemctlOk('stop', 'ux-tunnel-receive.service');
+  assert.equal(await isActive('ux-tunnel-receive-monitor.service'), 'inactive');
+  assert.equal(await kernelSnapshot(lab.collector), collectorBefore, 'the collector as before start');
+
+  // A start that cannot succeed (a foreign interface holds the tunnel's name): the unit fails with the actionable
+  // message in the journal, and nothing half-built is left.
+  await lab.web.ip('link add ruei-br1 type dummy');
+  const withForeign = await lab.webSnapshot();
+  const failed = await systemctl('start', 'ux-tunnel-transmit.service');
+  assert.notEqual(failed.code, 0);
+  assert.equal(await isActive('ux-tunnel-transmit.service'), 'failed');
+  assert.match(await journal('ux-tunnel-transmit.service'), /an interface ruei-br1 of kind dummy exists \(ours would be a bridge\): remove or rename it/);
+  assert.equal(await lab.webSnapshot(), withForeign, 'nothing half-built is left');
+  await systemctl('stop', 'ux-tunnel-transmit-keepalive.service');
+  await lab.web.ip('link del ruei-br1');
+  await systemctl('reset-failed');
+});
