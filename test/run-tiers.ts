@@ -81,7 +81,7 @@ async function runTier(name: string, files: string[], place: 'host' | 'lab' | 's
   console.log(`\n=== ${name} tests: ${files.length} file(s) ${place === 'lab' ? 'in the kernel lab VM' : place === 'systemd-lab' ? 'in the systemd lab VM (systemd as PID 1)' : 'on this host'} ===`);
   const started = Date.now();
   const argv = nodeTestArgv(files, tapFile, name !== 'unit');
-  const code = await run(place === 'host' ? argv : [join(ROOT, 'lab', 'run'), '--job-dir', jobDir, ...(place === 'systemd-lab' ? ['--systemd'] : []), '--', ...argv]);
+  const code = await run(place === 'host' ? argv : [join(ROOT, 'lab', 'run'), '--timeout', '3600', '--job-dir', jobDir, ...(place === 'systemd-lab' ? ['--systemd'] : []), '--', ...argv]);
   const counts = readCounts(tapFile);
   rmSync(jobDir, { recursive: true, force: true });
   console.log(`=== ${name} tests took ${((Date.now() - started) / 1000).toFixed(1)}s ===`);

@@ -50,7 +50,7 @@ export function rpmSpec(input: RpmInput, files: readonly StagedFile[]): string {
 %global __brp_check_rpaths %{nil}
 %global debug_package %{nil}
 %global _build_id_links none
-%global _binary_payload w3T2.xzdio
+%global _binary_payload w6.gzdio
 
 Name: ux-tunnel-${input.side}
 Version: ${input.version}

@@ -36,12 +36,15 @@ export async function debWithVersion(deb: string, version: string, dir: string):
   await mkdir(join(work, 'control'), { recursive: true });
   const inWork = (...argv: string[]) => execOrThrow(['sh', '-c', 'cd "$0" && exec "$@"', work, ...argv]);
   await inWork('ar', 'x', deb);
-  await inWork('tar', '-xJf', 'control.tar.xz', '-C', 'control');
+  const members = (await inWork('ar', 't', deb)).stdout.trim().split('\n');
+  const controlMember = members.find((m) => m.startsWith('control.tar'))!;
+  await inWork('tar', '-xaf', controlMember, '-C', 'control');
   const control = join(work, 'control', 'control');
   await writeFile(control, readFileSync(control, 'utf8').replace(/^Version: .*$/m, `Version: ${version}`));
-  await inWork('tar', '--owner=0', '--group=0', '-cJf', 'control.tar.xz', '-C', 'control', '.');
+  await inWork('rm', controlMember);
+  await inWork('tar', '--owner=0', '--group=0', '-czf', 'control.tar.gz', '-C', 'control', '.');
   const out = join(dir, `upgrade-${version}.deb`);
-  await inWork('ar', 'rc', out, 'debian-binary', 'control.tar.xz', 'data.tar.xz');
+  await inWork('ar', 'rc', out, 'debian-binary', 'control.tar.gz', members.find((m) => m.startsWith('data.tar'))!);
   await execOrThrow(['rm', '-rf', work]);
   return out;
 }
