@@ -48,8 +48,8 @@ export async function badChecksumFrames(file: string, limit = 10): Promise<strin
  * that disagrees with the IPv4 header (a frame joined from two frames' fragments of different sizes, whose TCP
  * checksum tshark then cannot verify). Frames of 60 bytes and less are left out (Ethernet pads them).
  */
-export async function corruptedFrames(file: string): Promise<number> {
-  const [corrupted] = await frameCounts(file, ['ip.checksum.status==0||tcp.checksum.status==0||(frame.len>60&&frame.len!=ip.len+14)'],
+export async function corruptedFrames(file: string, only = 'frame'): Promise<number> {
+  const [corrupted] = await frameCounts(file, [`(${only})&&(ip.checksum.status==0||tcp.checksum.status==0||(frame.len>60&&frame.len!=ip.len+14))`],
     ['-o', 'ip.check_checksum:TRUE', '-o', 'tcp.check_checksum:TRUE', '-o', 'tcp.analyze_sequence_numbers:FALSE', '-o', 'tcp.desegment_tcp_streams:FALSE']);
   return corrupted!;
 }
