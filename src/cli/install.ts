@@ -1,7 +1,7 @@
 // `install` / `uninstall` (both sides): config directory and example, systemd units; uninstall removes what install made.
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmdirSync, rmSync, writeFileSync } from 'node:fs';
 import type { ParsedArgs } from './args.js';
-import { layout, PACKAGE_ROOT, runningBinDir, type Layout } from '../install/layout.js';
+import { layout, PACKAGE_ROOT, runningBinDir, systemdRuns, type Layout } from '../install/layout.js';
 import { exec } from '../kernel/exec.js';
 import { requireNetAdmin } from '../kernel/prerequisites.js';
 import type { Side } from '../config/paths.js';
@@ -14,8 +14,6 @@ function packagedNotice(side: Side, verb: 'install' | 'uninstall'): string | nul
     ? `[info] nothing to do: the ux-tunnel-${side} package installed the units and /opt/ruei/tunnel/${side}/conf (-> /etc/ux-tunnel/${side})`
     : `[info] nothing to do here: remove the package instead (apt-get remove ux-tunnel-${side}, or rpm -e ux-tunnel-${side}); apt-get purge also removes the configuration`;
 }
-
-const systemdRuns = () => existsSync('/run/systemd/system');
 
 export async function runInstall(args: ParsedArgs, side: Side): Promise<number> {
   const packaged = packagedNotice(side, 'install');

@@ -22,6 +22,9 @@ export interface Layout {
 
 export const UNIT_DIR = '/etc/systemd/system';
 
+/** systemd is this host's service manager (sd_booted(3): the directory exists only then). */
+export const systemdRuns = (): boolean => existsSync('/run/systemd/system');
+
 /** Example configs shipped in conf/: receive installs tunnels.conf itself (the guide edits it in place). */
 const CONFIG_FILES: Record<Side, Array<{ from: string; to: string }>> = {
   receive: [{ from: 'tunnels.conf', to: 'tunnels.conf' }],

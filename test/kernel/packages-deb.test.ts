@@ -20,7 +20,7 @@ import { scratchDir } from './lib/scratch.js';
 import { COLLECTOR_IP, createTransmitLab, WEB_IP } from './lib/transmit-lab.js';
 import { kernelSnapshot } from './lib/receive-lab.js';
 import { startFetchLoop } from './lib/fetch-loop.js';
-import { debWithVersion, ifindexes, mustPass, packageCommand, packageFile, VERSION } from './lib/packages.js';
+import { debWithVersion, mustPass, packageCommand, packageFile, VERSION } from './lib/packages.js';
 import { exec } from '../../src/kernel/exec.js';
 
 const TRANSMIT_CONF = '/opt/ruei/tunnel/transmit/conf/tunnel.conf';
@@ -39,7 +39,7 @@ test('.deb: the guide\'s commands work, NODE_* cannot steer it, an upgrade while
 
   const installed = mustPass(await packageCommand(null, env, 'dpkg', '-i', transmitDeb, receiveDeb), 'dpkg -i');
   assert.match(installed.stdout, /ux-tunnel-receive: installed; nothing started/);
-  assert.equal(await ifindexes(lab.web).then((m) => m.has('ruei-tun1')), false, 'installing started nothing');
+  assert.equal(await lab.web.ifindexes().then((m) => m.has('ruei-tun1')), false, 'installing started nothing');
 
   // --version: the project's version on the package's own runtime (the pinned LTS), never the host's node.
   const version = mustPass(await exec(['/opt/ruei/tunnel/transmit/ux-tunnel-transmit', '--version']), '--version');
@@ -70,7 +70,7 @@ test('.deb: the guide\'s commands work, NODE_* cannot steer it, an upgrade while
 
   // A client fetches a page every 50 ms through the whole upgrade of both sides.
   const fetching = await startFetchLoop(lab.client, lab.collector, WEB_IP, dir, 'upgrade');
-  const [collectorLinks, webLinks] = [await ifindexes(lab.collector), await ifindexes(lab.web)];
+  const [collectorLinks, webLinks] = [await lab.collector.ifindexes(), await lab.web.ifindexes()];
 
   const next = `${VERSION}-2`;
   const upgradeReceive = mustPass(await packageCommand(lab.collector, env, 'dpkg', '-i', await debWithVersion(receiveDeb, next, dir)), 'receive upgrade');
@@ -87,7 +87,7 @@ test('.deb: the guide\'s commands work, NODE_* cannot steer it, an upgrade while
   assert.deepEqual(comparison.problems, [], 'every TCP byte of the client\'s wire is on ruei-mtun, identical');
   assert.ok(comparison.connections >= requests, `${comparison.connections} connections compared`);
   for (const [ns, before, names] of [[lab.collector, collectorLinks, ['ruei-mtun', 'ruei-mtun-00000']], [lab.web, webLinks, ['ruei-tun1', 'ruei-veth1in']]] as const) {
-    const after = await ifindexes(ns);
+    const after = await ns.ifindexes();
     for (const name of names) assert.equal(after.get(name), before.get(name), `${name} kept its ifindex through the upgrade`);
   }
 

@@ -15,7 +15,7 @@ import { requireL2tp } from './lib/netns.js';
 import { scratchDir } from './lib/scratch.js';
 import { COLLECTOR_IP, createTransmitLab, WEB_IP } from './lib/transmit-lab.js';
 import { kernelSnapshot } from './lib/receive-lab.js';
-import { ifindexes, mustPass, packageCommand, packageFile } from './lib/packages.js';
+import { mustPass, packageCommand, packageFile } from './lib/packages.js';
 
 const RPM = ['rpm', '--force-debian', '--nodeps'];
 const RECEIVE_CONF = '/opt/ruei/tunnel/receive/conf/tunnels.conf';
@@ -31,7 +31,7 @@ test('.rpm: rpm -i starts nothing, an upgrade reloads the running side keeping i
 
   const installed = mustPass(await packageCommand(lab.collector, env, ...RPM, '-i', rpm), 'rpm -i');
   assert.match(installed.stdout, /ux-tunnel-receive: installed; nothing started/);
-  assert.equal((await ifindexes(lab.collector)).has('ruei-mtun'), false, 'installing started nothing');
+  assert.equal((await lab.collector.ifindexes()).has('ruei-mtun'), false, 'installing started nothing');
   const configs = mustPass(await packageCommand(null, env, 'rpm', '-qc', 'ux-tunnel-receive'), 'rpm -qc').stdout.trim().split('\n').sort();
   assert.deepEqual(configs, ['/etc/default/ux-tunnel-receive-monitor', '/etc/ux-tunnel/receive/tunnels.conf']);
 
@@ -42,7 +42,7 @@ test('.rpm: rpm -i starts nothing, an upgrade reloads the running side keeping i
   await lab.cliOk('start');
   t.after(() => lab.cli('stop'));
   await lab.curl(`http://${WEB_IP}/small.txt`);
-  const before = await ifindexes(lab.collector);
+  const before = await lab.collector.ifindexes();
   const rxBefore = (await lab.collector.linkStats('ruei-mtun-00000')).rxPackets;
   assert.ok(rxBefore > 0, 'the tunnel carries the mirror');
 
@@ -52,7 +52,7 @@ test('.rpm: rpm -i starts nothing, an upgrade reloads the running side keeping i
   assert.match(upgraded.stdout, /ruei-mtun exists: running \/usr\/bin\/ux-tunnel-receive reload/);
   assert.match(upgraded.stdout, /1 unchanged/);
   assert.ok(readFileSync(RECEIVE_CONF, 'utf8').includes(line), '%config(noreplace): the edited tunnels.conf was kept');
-  const after = await ifindexes(lab.collector);
+  const after = await lab.collector.ifindexes();
   for (const name of ['ruei-mtun', 'ruei-mtun-00000']) assert.equal(after.get(name), before.get(name), `${name} kept its ifindex`);
   assert.deepEqual(await lab.curl(`http://${WEB_IP}/small.txt`), Buffer.from('hello from the web namespace\n'));
   assert.ok((await lab.collector.linkStats('ruei-mtun-00000')).rxPackets > rxBefore, 'the mirror still arrives after the upgrade');

@@ -12,16 +12,10 @@ import { join } from 'node:path';
 import { requireL2tp } from './lib/netns.js';
 import { startCapture } from './lib/capture.js';
 import { COLLECTOR_IP, configLine, createCollectorLab, sendPings, writeLines } from './lib/receive-lab.js';
-import type { Netns } from './lib/netns.js';
 import { scratchDir } from './lib/scratch.js';
 
 const STREAM_PATTERN = 'feed0001';
 const STREAM_COUNT = 3000;
-
-async function ifindexes(ns: Netns): Promise<Map<string, number>> {
-  const links = JSON.parse((await ns.run('ip', '-j', 'link', 'show')).stdout) as Array<{ ifname: string; ifindex: number }>;
-  return new Map(links.map((l) => [l.ifname, l.ifindex]));
-}
 
 test('config add, config remove and reload while a tunnel streams: zero frames lost, ifindex unchanged', async (t) => {
   await requireL2tp();
@@ -31,7 +25,7 @@ test('config add, config remove and reload while a tunnel streams: zero frames l
   const [s1, s2, s3, s4] = senders as [typeof senders[0], typeof senders[0], typeof senders[0], typeof senders[0]];
   await writeLines(lab.config, [configLine(s1), configLine(s2), configLine(s3)]);
   await lab.cliOk('start');
-  const before = await ifindexes(collector);
+  const before = await collector.ifindexes();
 
   const aggregated = await startCapture(collector, 'ruei-mtun', join(dir, 'agg.pcap'), ['icmp']);
   const sent = await startCapture(s1.ns, 'l2tx', join(dir, 'sent.pcap'), ['icmp']);
@@ -72,7 +66,7 @@ test('config add, config remove and reload while a tunnel streams: zero frames l
   assert.equal(count('feed0004'), 3, 'the tunnel added live carries frames');
   assert.equal(count('feed0002'), 3, 'the tunnel re-added by reload carries frames');
 
-  const after = await ifindexes(collector);
+  const after = await collector.ifindexes();
   assert.equal(after.get('ruei-mtun-00000'), before.get('ruei-mtun-00000'), 'the streaming tunnel kept its interface');
   assert.equal(after.get('ruei-mtun'), before.get('ruei-mtun'), 'ruei-mtun was never recreated');
   assert.deepEqual([...after.keys()].filter((n) => n.startsWith('ruei-mtun-')).sort(), ['ruei-mtun-00000', 'ruei-mtun-00001', 'ruei-mtun-00003']);

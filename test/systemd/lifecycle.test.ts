@@ -12,7 +12,7 @@ import { requireL2tp } from '../kernel/lib/netns.js';
 import { scratchDir } from '../kernel/lib/scratch.js';
 import { COLLECTOR_IP, createTransmitLab, WEB_IP } from '../kernel/lib/transmit-lab.js';
 import { kernelSnapshot } from '../kernel/lib/receive-lab.js';
-import { debWithVersion, ifindexes, mustPass, packageCommand, packageFile, VERSION } from '../kernel/lib/packages.js';
+import { debWithVersion, mustPass, packageCommand, packageFile, VERSION } from '../kernel/lib/packages.js';
 import { startFetchLoop } from '../kernel/lib/fetch-loop.js';
 import { exec } from '../../src/kernel/exec.js';
 import { isActive, journal, mainPid, placeInNamespace, removeDropIns, systemctl, systemctlOk, waitFor } from './lib.js';
@@ -65,8 +65,8 @@ test('under systemd: enable --now, reload (good and broken), keepalive and monit
   // While a client fetches a page every 50 ms through the mirror: reloads (broken, then good) and package upgrades.
   const fetching = await startFetchLoop(lab.client, lab.collector, WEB_IP, dir, 'reloads');
   // A reload with a broken tunnels.conf fails visibly, changes nothing, and the unit stays active.
-  const links = await ifindexes(lab.collector);
-  const webLinks = await ifindexes(lab.web);
+  const links = await lab.collector.ifindexes();
+  const webLinks = await lab.web.ifindexes();
   const running = await kernelSnapshot(lab.collector);
   const good = await readFile(TUNNELS_CONF, 'utf8');
   await writeFile(TUNNELS_CONF, `${good}10.0.0.3 10.0.0.300 - -\n`);
@@ -79,10 +79,10 @@ test('under systemd: enable --now, reload (good and broken), keepalive and monit
   // A good edit (a second web server added, then removed again) reloads without touching the running tunnel.
   await writeFile(TUNNELS_CONF, `${good}${COLLECTOR_IP} 10.0.0.9 - -\n`);
   await systemctlOk('reload', 'ux-tunnel-receive.service');
-  assert.ok((await ifindexes(lab.collector)).has('ruei-mtun-00001'), 'the added tunnel exists');
+  assert.ok((await lab.collector.ifindexes()).has('ruei-mtun-00001'), 'the added tunnel exists');
   await writeFile(TUNNELS_CONF, good);
   await systemctlOk('reload', 'ux-tunnel-receive.service');
-  const afterReloads = await ifindexes(lab.collector);
+  const afterReloads = await lab.collector.ifindexes();
   for (const name of ['ruei-mtun', 'ruei-mtun-00000']) assert.equal(afterReloads.get(name), links.get(name), `${name} kept its ifindex`);
   assert.equal(afterReloads.has('ruei-mtun-00001'), false);
   // Upgrading both packages under systemd: the running units are reloaded (not restarted), companions restarted.
@@ -95,7 +95,7 @@ test('under systemd: enable --now, reload (good and broken), keepalive and monit
   const { requests, comparison } = await fetching.stop();
   assert.ok(requests >= 20, `${requests} pages fetched during the reloads and upgrades`);
   assert.deepEqual(comparison.problems, [], 'every TCP byte of the client\'s wire is on ruei-mtun, identical');
-  const afterUpgrades = [await ifindexes(lab.collector), await ifindexes(lab.web)];
+  const afterUpgrades = [await lab.collector.ifindexes(), await lab.web.ifindexes()];
   for (const name of ['ruei-mtun', 'ruei-mtun-00000']) assert.equal(afterUpgrades[0]!.get(name), links.get(name), `${name} kept its ifindex`);
   for (const name of ['ruei-tun1', 'ruei-veth1in']) assert.equal(afterUpgrades[1]!.get(name), webLinks.get(name), `${name} kept its ifindex`);
 
@@ -113,7 +113,7 @@ test('under systemd: enable --now, reload (good and broken), keepalive and monit
   });
   assert.equal(resumed.state, 'up');
   assert.equal(resumed.lostFrames, 0, 'no false loss');
-  assert.equal((await ifindexes(lab.web)).get('ruei-tun1'), webLinks.get('ruei-tun1'), 'the mirror was never touched');
+  assert.equal((await lab.web.ifindexes()).get('ruei-tun1'), webLinks.get('ruei-tun1'), 'the mirror was never touched');
 
   // The monitor killed: restarted, and its counters continue from the sender's cumulative ones (no false loss).
   const monitorPid = await mainPid('ux-tunnel-receive-monitor.service');

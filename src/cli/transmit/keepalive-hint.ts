@@ -2,7 +2,8 @@
 // builds the mirror without it, and on an idle site the collector then sees no frame at all: `diag monitor detect`
 // finds no tunnel and points at firewalls. So a start outside the unit says exactly what to run, unless a sender
 // is already running.
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
+import { systemdRuns } from '../../install/layout.js';
 import { readKeepaliveStatus } from '../../keepalive/sender.js';
 
 export interface KeepaliveSituation {
@@ -32,5 +33,5 @@ function senderAlive(): boolean {
 }
 
 export function currentKeepaliveSituation(env: NodeJS.ProcessEnv = process.env): KeepaliveSituation {
-  return { inUnit: Boolean(env.INVOCATION_ID), systemdRuns: existsSync('/run/systemd/system'), senderAlive: senderAlive() };
+  return { inUnit: Boolean(env.INVOCATION_ID), systemdRuns: systemdRuns(), senderAlive: senderAlive() };
 }

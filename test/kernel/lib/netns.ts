@@ -26,6 +26,12 @@ export class Netns {
     return ['ip', 'netns', 'exec', this.name, ...argv];
   }
 
+  /** ifindex by interface name: what a live change must leave alone. */
+  async ifindexes(): Promise<Map<string, number>> {
+    const links = JSON.parse((await this.run('ip', '-j', 'link', 'show')).stdout) as Array<{ ifname: string; ifindex: number }>;
+    return new Map(links.map((l) => [l.ifname, l.ifindex]));
+  }
+
   async linkStats(dev: string): Promise<{ rxPackets: number; txPackets: number; rxBytes: number; txBytes: number }> {
     const { stdout } = await this.run('ip', '-j', '-s', 'link', 'show', 'dev', dev);
     const link = (JSON.parse(stdout) as Array<{ stats64: { rx: { packets: number; bytes: number }; tx: { packets: number; bytes: number } } }>)[0]!;

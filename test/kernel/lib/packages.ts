@@ -48,9 +48,3 @@ export async function debWithVersion(deb: string, version: string, dir: string):
   await execOrThrow(['rm', '-rf', work]);
   return out;
 }
-
-/** ifindex by interface name in ns. */
-export async function ifindexes(ns: Netns): Promise<Map<string, number>> {
-  const links = JSON.parse((await ns.run('ip', '-j', 'link', 'show')).stdout) as Array<{ ifname: string; ifindex: number }>;
-  return new Map(links.map((l) => [l.ifname, l.ifindex]));
-}
