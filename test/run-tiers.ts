@@ -7,7 +7,7 @@
 // counts as a failure: the kernel tests exist to run against a real kernel, never to be passed over.
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, relative, resolve } from 'node:path';
+import { basename, join, relative, resolve } from 'node:path';
 import { spawn } from 'node:child_process';
 
 const ROOT = resolve(import.meta.dirname, '..', '..');
@@ -73,24 +73,34 @@ function readCounts(tapFile: string): Counts | null {
   return seen ? counts : null;
 }
 
-async function runTier(name: string, files: string[], place: 'host' | 'lab' | 'systemd-lab'): Promise<Counts> {
-  const empty = noCounts();
-  if (files.length === 0) return empty;
+/**
+ * One tier's run: on this host, in the kernel lab, or in the systemd lab. In the systemd lab, `afterReboot` files run
+ * in a second boot from the disk the first boot left (lab/run --persist: the job directory is the disk).
+ */
+async function runTier(name: string, files: string[], place: 'host' | 'lab' | 'systemd-lab', afterReboot: string[] = []): Promise<Counts> {
+  const total = noCounts();
+  if (files.length === 0 && afterReboot.length === 0) return total;
   const jobDir = mkdtempSync(join(tmpdir(), `ux-tunnel-${name}-`));
-  const tapFile = join(jobDir, `${name}.tap`);
-  console.log(`\n=== ${name} tests: ${files.length} file(s) ${place === 'lab' ? 'in the kernel lab VM' : place === 'systemd-lab' ? 'in the systemd lab VM (systemd as PID 1)' : 'on this host'} ===`);
-  const started = Date.now();
-  const argv = nodeTestArgv(files, tapFile, name !== 'unit');
-  const code = await run(place === 'host' ? argv : [join(ROOT, 'lab', 'run'), '--timeout', '3600', '--job-dir', jobDir, ...(place === 'systemd-lab' ? ['--systemd'] : []), '--', ...argv]);
-  const counts = readCounts(tapFile);
-  rmSync(jobDir, { recursive: true, force: true });
-  console.log(`=== ${name} tests took ${((Date.now() - started) / 1000).toFixed(1)}s ===`);
-  if (!counts) {
-    console.log(`${name} tests: the runner exited ${code} without a result (see the output above)`);
-    return { ...empty, fail: 1 };
+  const boots = ([[name, files], [`${name}-after-reboot`, afterReboot]] as Array<[string, string[]]>).filter(([, f]) => f.length > 0);
+  for (const [label, bootFiles] of boots) {
+    const tapFile = join(jobDir, `${label}.tap`);
+    console.log(`\n=== ${label} tests: ${bootFiles.length} file(s) ${place === 'lab' ? 'in the kernel lab VM' : place === 'systemd-lab' ? 'in the systemd lab VM (systemd as PID 1)' : 'on this host'} ===`);
+    const started = Date.now();
+    const argv = nodeTestArgv(bootFiles, tapFile, name !== 'unit');
+    const lab = [join(ROOT, 'lab', 'run'), '--timeout', '3600', '--job-dir', jobDir, ...(place === 'systemd-lab' ? ['--systemd', '--persist'] : []), '--'];
+    const code = await run(place === 'host' ? argv : [...lab, ...argv]);
+    const counts = readCounts(tapFile);
+    console.log(`=== ${label} tests took ${((Date.now() - started) / 1000).toFixed(1)}s ===`);
+    if (!counts) {
+      console.log(`${label} tests: the runner exited ${code} without a result (see the output above)`);
+      total.fail += 1;
+      continue;
+    }
+    if (code !== 0 && counts.fail === 0 && counts.cancelled === 0) counts.fail = 1;
+    for (const key of Object.keys(total) as Array<keyof Counts>) total[key] += counts[key];
   }
-  if (code !== 0 && counts.fail === 0 && counts.cancelled === 0) counts.fail = 1;
-  return counts;
+  rmSync(jobDir, { recursive: true, force: true });
+  return total;
 }
 
 async function main(): Promise<void> {
@@ -102,21 +112,28 @@ async function main(): Promise<void> {
   let kernel = findTests(kernelDir, false);
   // The systemd lab's tests: always in the lab, which boots with systemd as PID 1 for them.
   let systemd = findTests(join(DIST, 'test', 'systemd'), false);
+  let afterReboot = findTests(join(DIST, 'test', 'systemd', 'after-reboot'), false);
   if (chosen.length > 0) {
     const pick = (files: string[]) => files.filter((f) => chosen.some((c) => f === c || f.startsWith(c + '/') || f.replace(/\.js$/, '.ts').endsWith(c.replace(/^.*?(src|test)\//, '$1/'))));
     unit = pick(unit);
     kernel = pick(kernel);
     systemd = pick(systemd);
+    afterReboot = pick(afterReboot);
+    // The second boot's tests need the first boot's half (the same file name one level up).
+    for (const file of afterReboot) {
+      const first = join(DIST, 'test', 'systemd', basename(file));
+      if (!systemd.includes(first)) systemd.push(first);
+    }
   }
   if (only !== null && only !== 'unit') unit = [];
   if (only !== null && only !== 'kernel') kernel = [];
-  if (only !== null && only !== 'systemd') systemd = [];
+  if (only !== null && only !== 'systemd') systemd = afterReboot = [];
 
   const place = kernelPlace();
   const results: Array<[string, Counts]> = [];
   results.push(['unit', await runTier('unit', unit, 'host')]);
   results.push(['kernel', await runTier('kernel', kernel, place)]);
-  results.push(['systemd', await runTier('systemd', systemd, 'systemd-lab')]);
+  results.push(['systemd', await runTier('systemd', systemd, 'systemd-lab', afterReboot)]);
 
   console.log('');
   let failed = false;

@@ -46,9 +46,14 @@ export function layout(side: Side, binDir: string, env: NodeJS.ProcessEnv = proc
   return { files, directories: [home, join(home, 'tunnel'), join(home, 'tunnel', side), confDir], units: unitNames };
 }
 
-/** Units ship with /usr/bin/ux-tunnel-*; the installed ones name the executables where they really are. */
-export function withBinDir(unit: string, binDir: string): string {
-  return unit.replace(/\/usr\/bin\/(ux-tunnel-[a-z-]+)/g, (_, name: string) => join(binDir, name));
+/**
+ * Units ship with /usr/bin/ux-tunnel-*; the installed ones name the executables where they really are. A checkout
+ * under a home directory (/root/ux-tunnel) would be hidden by ProtectHome=yes: there the units get read-only instead.
+ */
+export function withBinDir(unit: string, binDir: string, root = PACKAGE_ROOT): string {
+  const named = unit.replace(/\/usr\/bin\/(ux-tunnel-[a-z-]+)/g, (_, name: string) => join(binDir, name));
+  const inHome = [resolve(binDir), root].some((path) => /^\/(home|root|run\/user)(\/|$)/.test(path));
+  return inHome ? named.replace(/^ProtectHome=yes$/m, 'ProtectHome=read-only') : named;
 }
 
 /** The directory of the running executable (npm install -g links it into /usr/bin or /usr/local/bin). */

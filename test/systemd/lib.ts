@@ -3,8 +3,13 @@
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { exec, type ExecResult } from '../../src/kernel/exec.js';
 import type { Netns } from '../kernel/lib/netns.js';
+import { mustPass, packageCommand, packageFile } from '../kernel/lib/packages.js';
+import { COLLECTOR_IP, WEB_IP } from '../kernel/lib/transmit-lab.js';
 
 export const UNIT_DIR = '/usr/lib/systemd/system';
+export const RECEIVE = ['ux-tunnel-receive.service', 'ux-tunnel-receive-monitor.service'];
+export const TRANSMIT = ['ux-tunnel-transmit.service', 'ux-tunnel-transmit-keepalive.service'];
+export const TUNNELS_CONF = '/etc/ux-tunnel/receive/tunnels.conf';
 const DROPIN = 'lab-netns.conf';
 
 /** systemctl ARGS; never throws. */
@@ -35,11 +40,13 @@ export async function isActive(unit: string): Promise<string> {
 /**
  * A drop-in that runs every Exec line of `unit` (as the package ships it) inside `ns` with `ip netns exec`: the
  * units stay the package's own (ordering, Restart=, PartOf=, ExecStop...), only the network namespace is the test's
- * host. (NetworkNamespacePath= alone would leave /sys showing the lab's own interfaces.)
+ * host. (NetworkNamespacePath= alone would leave /sys showing the lab's own interfaces.) `ip netns exec` itself needs
+ * two things the hardened units withhold: CAP_SYS_ADMIN (setns, its own /sys mount) and the net and mount namespaces;
+ * the drop-in adds only those to the units' own lists.
  */
-export async function placeInNamespace(unit: string, ns: Netns): Promise<void> {
+export async function placeInNamespace(unit: string, ns: Pick<Netns, 'name'>): Promise<void> {
   const text = await readFile(`${UNIT_DIR}/${unit}`, 'utf8');
-  const lines = ['[Service]'];
+  const lines = ['[Service]', 'CapabilityBoundingSet=CAP_SYS_ADMIN', 'RestrictNamespaces=net mnt'];
   for (const match of text.matchAll(/^(Exec(?:Start|Reload|Stop))=(.*)$/gm)) {
     lines.push(`${match[1]}=`, `${match[1]}=/usr/bin/ip netns exec ${ns.name} ${match[2]}`);
   }
@@ -59,4 +66,21 @@ export async function waitFor<T>(what: string, timeoutMs: number, probe: () => P
     if (Date.now() > end) throw new Error(`timed out after ${timeoutMs / 1000}s waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 500));
   }
+}
+
+/**
+ * Both packages installed (dpkg -i, which starts nothing), their units placed in the hosts' namespaces, and the
+ * configuration an operator writes: the web server's line added to tunnels.conf, tunnel.conf mirroring port 80.
+ */
+export async function installBothSides(collector: Pick<Netns, 'name'>, web: Pick<Netns, 'name'>): Promise<void> {
+  mustPass(await packageCommand(null, {}, 'dpkg', '-i', packageFile('deb', 'transmit'), packageFile('deb', 'receive')), 'dpkg -i');
+  for (const unit of [...TRANSMIT, ...RECEIVE]) {
+    const state = await isActive(unit);
+    if (state !== 'inactive') throw new Error(`installing started ${unit} (${state}): it must start nothing`);
+  }
+  for (const unit of RECEIVE) await placeInNamespace(unit, collector);
+  for (const unit of TRANSMIT) await placeInNamespace(unit, web);
+  await writeFile(TUNNELS_CONF, `${await readFile(TUNNELS_CONF, 'utf8')}${COLLECTOR_IP} ${WEB_IP} - -\n`);
+  await writeFile('/etc/ux-tunnel/transmit/tunnel.conf', `${COLLECTOR_IP} ${WEB_IP} eth0 i80\n`);
+  await systemctlOk('daemon-reload');
 }

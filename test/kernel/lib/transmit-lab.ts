@@ -58,11 +58,8 @@ export interface TransmitLab {
   webSnapshot(): Promise<string>;
 }
 
-export async function createTransmitLab(t: TestContext, dir: string, options: { nginxWorkers?: number } = {}): Promise<TransmitLab> {
-  const lan = await createNetns(t, 'lan');
-  const client = await createNetns(t, 'client');
-  const web = await createNetns(t, 'web');
-  const collector = await createNetns(t, 'collector');
+/** The hosts' one switched link: a bridge in `lan`, and each host's eth0 (addressed as above) on a port of it. */
+export async function wireHosts(lan: Netns, client: Netns, web: Netns, collector: Netns): Promise<void> {
   await lan.ip('link add br0 type bridge', 'link set br0 up');
   for (const [ns, port, addr, addr6] of [[client, 'pc', CLIENT_IP, 'fd00::1'], [web, 'pw', WEB_IP, WEB_IP6], [collector, 'pk', COLLECTOR_IP, 'fd00::3']] as const) {
     await execOrThrow(['ip', 'link', 'add', port, 'netns', lan.name, 'type', 'veth', 'peer', 'name', 'eth0', 'netns', ns.name]);
@@ -74,6 +71,14 @@ export async function createTransmitLab(t: TestContext, dir: string, options: { 
     await lan.run('sh', '-c', `echo 1 > /sys/class/net/${port}/queues/rx-0/rps_cpus`);
     await ns.ip(`addr add ${addr}/24 dev eth0`, `addr add ${addr6}/64 dev eth0 nodad`, 'link set eth0 up');
   }
+}
+
+export async function createTransmitLab(t: TestContext, dir: string, options: { nginxWorkers?: number } = {}): Promise<TransmitLab> {
+  const lan = await createNetns(t, 'lan');
+  const client = await createNetns(t, 'client');
+  const web = await createNetns(t, 'web');
+  const collector = await createNetns(t, 'collector');
+  await wireHosts(lan, client, web, collector);
   const big = randomBytes(6 * 1024 * 1024);
   const www = join(dir, 'www');
   await mkdir(www, { recursive: true });
