@@ -1,7 +1,9 @@
 // Reading either side's config file, with errors that say what to do: a missing file (how to create it), a directory
-// given as --config, a file this user may not read. Exit status 3 (bad configuration) for all of them.
+// given as --config, a file this user may not read, a file others than root could have written (file-safety.ts).
+// Exit status 3 (bad configuration) for all of them.
 import { existsSync, readFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
+import { checkConfigFile } from '../config/file-safety.js';
 import { UserError } from './main.js';
 
 export interface ConfigFileHelp {
@@ -13,8 +15,9 @@ export interface ConfigFileHelp {
 
 /** The file's text; null when it is missing and `missingOk` (the caller reads that as empty). */
 export function readConfigFile(file: string, help: ConfigFileHelp, missingOk = false): string | null {
+  let text: string;
   try {
-    return readFileSync(file, 'utf8');
+    text = readFileSync(file, 'utf8');
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     if (code === 'ENOENT' && missingOk) return null;
@@ -27,4 +30,7 @@ export function readConfigFile(file: string, help: ConfigFileHelp, missingOk = f
     if (code === 'EACCES') throw new UserError(`cannot read ${file}: permission denied (config files are root's: run as root, or check the file's owner and mode)`, 3);
     throw new UserError(`cannot read ${file}: ${(error as Error).message}`, 3);
   }
+  const unsafe = checkConfigFile(file);
+  if (unsafe) throw new UserError(`refusing ${file}: ${unsafe}; nothing was changed`, 3);
+  return text;
 }

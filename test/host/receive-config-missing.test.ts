@@ -2,6 +2,7 @@
 // diag tunnels check). Read-only commands, on this host (reading needs no L2TP).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { chmod, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { exec } from '../../src/kernel/exec.js';
 import { scratchDir } from '../kernel/lib/scratch.js';
@@ -33,4 +34,26 @@ test('a directory as --config, and a missing tunnel.conf, get errors that say wh
   assert.equal(missing.code, 3, missing.stderr);
   assert.match(missing.stderr, /tunnel\.conf does not exist: create it with one line such as "10\.10\.10\.10 10\.10\.10\.11 ens3 i80"/);
   assert.doesNotMatch(missing.stderr, /copy tunnel\.conf\.example/);
+});
+
+test('a config file others could have written is refused (exit 3, the chmod that fixes it); fixed, it is read', async (t) => {
+  const dir = await scratchDir(t, 'uxt-mode-');
+  const env = { ...process.env, UX_TUNNEL_RUN_DIR: dir };
+  const file = join(dir, 'tunnels.conf');
+  await writeFile(file, '10.0.0.3 10.0.0.2 - -\n');
+  await chmod(file, 0o666);
+  const transmit = resolve(BIN, '..', 'ux-tunnel-transmit');
+  const transmitConf = join(dir, 'tunnel.conf');
+  await writeFile(transmitConf, '10.0.0.3 10.0.0.2 eth0 i80\n');
+  await chmod(transmitConf, 0o664);
+  for (const [argv, path] of [[[BIN, '--config', file, 'config', 'list'], file], [[transmit, '--config', transmitConf, 'start', '--dry-run'], transmitConf]] as const) {
+    const refused = await exec([...argv], { env, timeoutMs: 30_000 });
+    assert.equal(refused.code, 3, refused.stdout + refused.stderr);
+    assert.match(refused.stderr, new RegExp(`refusing ${path}: ${path} is writable by others than its owner \\(mode 06[6]?[64]\\): .*run chmod go-w ${path}; nothing was changed`));
+    assert.equal(refused.stdout, '', 'nothing printed as if it had been read');
+  }
+  await chmod(file, 0o644);
+  const listed = await exec([BIN, '--config', file, 'config', 'list'], { env, timeoutMs: 30_000 });
+  assert.equal(listed.code, 0, listed.stderr);
+  assert.match(listed.stdout, /10\.0\.0\.2/);
 });
