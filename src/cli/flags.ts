@@ -4,3 +4,4 @@ export const MONITOR_VALUE_FLAGS = ['time', 'read', 'interface'] as const;
 export const FIREWALL_VALUE_FLAGS = ['zone'] as const;
 export const MONITOR_RUN_VALUE_FLAGS = ['loss-warn', 'metrics-listen'] as const;
 export const STATUS_VALUE_FLAGS = ['interval'] as const;
+export const PIN_VALUE_FLAGS = ['source-pinning'] as const;

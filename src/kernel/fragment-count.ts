@@ -51,8 +51,11 @@ export function removeFragmentCounter(state: FragmentCounterState | undefined): 
  * Fragmented frames per source address from `nft -j list set ip ux_tunnel_fragments fragmented`; null when the table
  * is not there (stopped, or nftables unavailable): the caller shows "-" rather than 0.
  */
-export async function readFragmentCounts(runner: KernelRunner): Promise<Map<string, number> | null> {
-  const result = await runner.probe(['nft', '-j', 'list', 'set', 'ip', FRAGMENT_TABLE, SET]);
+export const readFragmentCounts = (runner: KernelRunner): Promise<Map<string, number> | null> => readPerSourceCounts(runner, FRAGMENT_TABLE, SET);
+
+/** The packet counters of a dynamic per-source set of ours (ip TABLE SET); null when it is not there. */
+export async function readPerSourceCounts(runner: KernelRunner, table: string, set: string): Promise<Map<string, number> | null> {
+  const result = await runner.probe(['nft', '-j', 'list', 'set', 'ip', table, set]);
   if (result.code !== 0) return null;
   try {
     return parseFragmentCounts(result.stdout);

@@ -1,22 +1,24 @@
 // Reads the receive side's kernel state (links, L2TP tunnels and sessions, qdiscs, our block's filters) in one go.
 import { existsSync } from 'node:fs';
 import { readFragmentCounterState } from './fragment-count.js';
+import { readPinState } from './source-pin.js';
 import { readL2tp } from './l2tp.js';
 import { readLinks } from './links.js';
 import { readBlockFilters, readIngressQdiscs } from './tc-blocks.js';
 import type { KernelRunner } from './runner.js';
 import { MIRROR_BLOCK, sessionInterfaceIndex, type ReceiveKernelState } from '../model/receive.js';
 
-/** `forPlanning`: also whether the fragment counter is there (one nft process more; status and checks need not). */
+/** `forPlanning`: also our nftables tables (fragment counter, source pinning: nft processes more; status need not). */
 export async function readReceiveState(runner: KernelRunner, forPlanning = true): Promise<ReceiveKernelState> {
-  const [links, l2tp, ingressQdiscs, blockFilters, fragmentCounter] = await Promise.all([
+  const [links, l2tp, ingressQdiscs, blockFilters, fragmentCounter, pin] = await Promise.all([
     readLinks(runner),
     readL2tp(runner),
     readIngressQdiscs(runner),
     readBlockFilters(runner, MIRROR_BLOCK),
     forPlanning ? readFragmentCounterState(runner) : Promise.resolve(undefined),
+    forPlanning ? readPinState(runner) : Promise.resolve(undefined),
   ]);
-  return { links, tunnels: l2tp.tunnels, sessions: l2tp.sessions, ingressQdiscs, blockFilters, ipv6: existsSync('/proc/sys/net/ipv6'), fragmentCounter };
+  return { links, tunnels: l2tp.tunnels, sessions: l2tp.sessions, ingressQdiscs, blockFilters, ipv6: existsSync('/proc/sys/net/ipv6'), fragmentCounter, pin };
 }
 
 /**

@@ -3,6 +3,7 @@ import type { L2tpSession, L2tpTunnel } from '../kernel/l2tp.js';
 import type { Link } from '../kernel/links.js';
 import type { BlockFilter, IngressQdisc } from '../kernel/tc-blocks.js';
 import type { FragmentCounterState } from '../kernel/fragment-count.js';
+import type { PinState } from '../kernel/source-pin.js';
 
 /** The aggregation interface the analyzer captures (a dummy device). */
 export const AGGREGATION_IF = 'ruei-mtun';
@@ -39,4 +40,6 @@ export interface ReceiveKernelState {
   readonly ipv6: boolean;
   /** The per-sender count of fragmented frames (kernel/fragment-count.ts); undefined: not read (planner tests). */
   readonly fragmentCounter?: FragmentCounterState;
+  /** Source pinning's table (kernel/source-pin.ts); undefined: not read (planner tests, status). */
+  readonly pin?: PinState;
 }

@@ -40,6 +40,7 @@ const TWO_TUNNELS = snapshot([UP_NAT, DOWN_NULLS], {
     { source: '198.51.100.9', sessionId: 99, tunnelId: 99, host: 'stray', reason: 'session', count: 6, last: '2026-11-23T20:04:00.000Z' },
     { source: '198.51.100.10', sessionId: 7, tunnelId: 7, host: null, reason: 'address', count: 2, last: '2026-11-23T20:04:30.000Z' },
   ],
+  refusedSources: [{ source: '203.0.113.66', packets: 41 }],
   unknownKeepalives: 8,
   malformedKeepalives: 3,
 });
@@ -49,6 +50,7 @@ const COUNTERS = [
   'ux_tunnel_frames_mirrored_total', 'ux_tunnel_frames_sent_total', 'ux_tunnel_frames_received_total', 'ux_tunnel_frames_lost_total',
   'ux_tunnel_sender_errors_total', 'ux_tunnel_sender_drops_total', 'ux_tunnel_sender_budget_shed_total', 'ux_tunnel_receive_errors_total',
   'ux_tunnel_frames_fragmented_total', 'ux_tunnel_unknown_keepalives_total', 'ux_tunnel_malformed_keepalives_total', 'ux_tunnel_unknown_sender_keepalives_total',
+  'ux_tunnel_refused_packets_total',
 ];
 const GAUGES = [
   'ux_tunnel_up', 'ux_tunnel_state', 'ux_tunnel_keepalive_age_seconds', 'ux_tunnel_nat', 'ux_tunnel_last_interval_loss_ratio',
@@ -163,6 +165,12 @@ test('no tunnels: every family is still declared once, and the exposition parses
   assert.equal(samplesOf(families, 'ux_tunnel_tunnels')[0]?.value, 0);
   assert.equal(text.match(/^# TYPE /gm)?.length, families.length);
   assert.equal(text.match(/^# HELP /gm)?.length, families.length);
+});
+
+test('source pinning\'s refusals: one counter per refused source, read back by the parser', async () => {
+  const text = renderMetrics(snapshot([UP_NAT], { refusedSources: [{ source: '10.9.9.9', packets: 1200 }, { source: '10.9.9.8', packets: 3 }] }), NOW);
+  const samples = samplesOf(await parseWithPrometheusClient(text), 'ux_tunnel_refused_packets_total');
+  assert.deepEqual(samples.map((s) => [s.labels.source, s.value]), [['10.9.9.9', 1200], ['10.9.9.8', 3]]);
 });
 
 test('numbers: integers as plain digits at any size, the special values as the format spells them', () => {

@@ -87,6 +87,12 @@ function metricFamilies(snapshot: HealthSnapshot, nowMs: number): Family[] {
         value: u.count,
       })),
     },
+    {
+      name: 'ux_tunnel_refused_packets_total',
+      type: 'counter',
+      help: 'IP protocol 115 packets source pinning refused (the source is not a sender of tunnels.conf), by source address; the 50 sources with most.',
+      samples: (snapshot.refusedSources ?? []).map((r) => ({ labels: [['source', r.source]] as const, value: r.packets })),
+    },
     monitorWide('ux_tunnel_unknown_keepalives_total', 'counter', 'Keepalives from senders no configured tunnel matches.', snapshot.unknownKeepalives),
     monitorWide('ux_tunnel_malformed_keepalives_total', 'counter', 'Payloads on the keepalive port that are not a valid keepalive.', snapshot.malformedKeepalives),
     monitorWide('ux_tunnel_monitor_start_time_seconds', 'gauge', 'When the monitor started, in unix seconds.', unixSeconds(snapshot.started)),

@@ -4,11 +4,13 @@ import { captureLive, CaptureError } from '../diag/capture.js';
 import { parseTunnelsConf, type ReceiveTunnel } from '../config/tunnels.js';
 import { readL2tp } from '../kernel/l2tp.js';
 import { readFragmentCounts } from '../kernel/fragment-count.js';
+import { readRefusedCounts } from '../kernel/source-pin.js';
 import { readInterfaceCounter } from '../kernel/interface-counters.js';
 import { systemRunner } from '../kernel/runner.js';
 import { KeepaliveExtractor, KEEPALIVE_CAPTURE_FILTER, KEEPALIVE_SNAPLEN } from './keepalive-capture.js';
 import { HealthTracker, type ConfiguredTunnel, type RxCounters } from './tracker.js';
 import { removeMonitorState, writeMonitorState } from './state-file.js';
+import { REFUSED_SOURCES_SHOWN } from './snapshot.js';
 import { renderMetrics, startMetricsServer } from './metrics.js';
 
 export type LogLevel = 'error' | 'warning' | 'info' | 'debug';
@@ -37,11 +39,12 @@ export async function runMonitor(options: MonitorOptions): Promise<void> {
   let configStamp = stampOf(options.configFile);
   const runner = systemRunner({ echo: null });
   let fragments: Map<string, number> | null = null;
+  let refused: Map<string, number> | null = null;
   let fragmentsRead = 0;
   const refreshKernel = async () => {
     // Only the metrics show them (status reads them itself): read every FRAGMENT_REFRESH_MS, one nft process each time.
     if (options.metricsListen && Date.now() - fragmentsRead >= FRAGMENT_REFRESH_MS) {
-      fragments = await readFragmentCounts(runner);
+      [fragments, refused] = await Promise.all([readFragmentCounts(runner), readRefusedCounts(runner)]);
       fragmentsRead = Date.now();
     }
     try {
@@ -63,7 +66,9 @@ export async function runMonitor(options: MonitorOptions): Promise<void> {
   const snapshot = () => {
     const now = tracker.snapshot(Date.now(), { pid: process.pid, config: options.configFile });
     const counts = fragments;
-    return counts ? { ...now, tunnels: now.tunnels.map((t) => ({ ...t, fragmentedFrames: counts.get(t.remoteIp) ?? 0 })) } : now;
+    const withFragments = counts ? { ...now, tunnels: now.tunnels.map((t) => ({ ...t, fragmentedFrames: counts.get(t.remoteIp) ?? 0 })) } : now;
+    const refusedSources = refused ? [...refused].map(([source, packets]) => ({ source, packets })).sort((a, b) => b.packets - a.packets).slice(0, REFUSED_SOURCES_SHOWN) : undefined;
+    return refusedSources ? { ...withFragments, refusedSources } : withFragments;
   };
   const metrics = options.metricsListen
     ? await startMetricsServer(options.metricsListen, () => renderMetrics(snapshot(), Date.now()), (line) => log('info', line))

@@ -94,4 +94,9 @@ export interface HealthSnapshot {
   /** Totals since the monitor started: keepalives from unknown senders, payloads that are not a valid keepalive. */
   readonly unknownKeepalives: number;
   readonly malformedKeepalives: number;
+  /** Source pinning's refusals per source (most first, at most REFUSED_SOURCES_SHOWN); absent: not read, or pinning off. */
+  readonly refusedSources?: readonly { readonly source: string; readonly packets: number }[];
 }
+
+/** Refused sources shown in the metrics at most: a spoofer's random sources must not explode the series. */
+export const REFUSED_SOURCES_SHOWN = 50;

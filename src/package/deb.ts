@@ -31,7 +31,7 @@ export function debControl(input: Omit<DebInput, 'stage' | 'outDir'>, installedK
     `Maintainer: ${MAINTAINER}`,
     `Installed-Size: ${installedKiB}`,
     `Depends: ${input.dependencies.requires.join(', ')}`,
-    `Recommends: ${input.dependencies.recommends.join(', ')}`,
+    ...(input.dependencies.recommends.length > 0 ? [`Recommends: ${input.dependencies.recommends.join(', ')}`] : []),
     'Section: net',
     'Priority: optional',
     `Description: ${SUMMARY[input.side]}`,

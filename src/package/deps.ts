@@ -39,10 +39,13 @@ function runtimeDependencies(needs: ElfNeeds, format: 'deb' | 'rpm'): string[] {
   return [...found];
 }
 
-/** iproute2 (ip, tc), kmod (modprobe), tcpdump (the receive side's capture diagnostics), nftables (optional counters). */
+/**
+ * iproute2 (ip, tc), kmod (modprobe); on the receive side tcpdump (the monitor) and nftables (source pinning, on by
+ * default); on the transmit side nftables only counts, so it is recommended.
+ */
 export function packageDependencies(side: Side, needs: ElfNeeds, format: 'deb' | 'rpm'): Dependencies {
   const tools = format === 'deb' ? ['iproute2', 'kmod'] : ['iproute', 'iproute-tc', 'kmod'];
-  if (side === 'receive') tools.push('tcpdump');
-  const recommends = side === 'receive' ? ['nftables'] : ['tcpdump', 'nftables'];
+  if (side === 'receive') tools.push('tcpdump', 'nftables');
+  const recommends = side === 'receive' ? [] : ['tcpdump', 'nftables'];
   return { requires: [...runtimeDependencies(needs, format), ...tools], recommends };
 }

@@ -4,6 +4,7 @@ import { describeTunnelId } from '../config/values.js';
 import type { L2tpSession, L2tpTunnel } from '../kernel/l2tp.js';
 import { L2TPV3_IP } from '../transport/l2tpv3-ip.js';
 import { addFragmentCounter, removeFragmentCounter } from '../kernel/fragment-count.js';
+import { planPin, removePin, type PinMode } from '../kernel/source-pin.js';
 import type { Link } from '../kernel/links.js';
 import { addBlockMirrorArgs, addClsactWithBlockArgs, delBlockFilterArgs, delQdiscArgs } from '../kernel/tc-blocks.js';
 import {
@@ -35,10 +36,15 @@ export interface ReceivePlan {
   readonly replaceDeletesEnd: number;
   /** Kernel objects we do not own that stand in the way; nothing may be applied while there are any. */
   readonly conflicts: string[];
+  /** Source pinning asked for where nftables does not work; nothing may be applied then either. */
+  readonly pinProblem: string | null;
 }
 
-/** Plans start/reload: afterwards the kernel holds exactly `desired`, aggregated into ruei-mtun. */
-export function planReceive(desired: readonly ReceiveTunnel[], state: ReceiveKernelState): ReceivePlan {
+/**
+ * Plans start/reload: afterwards the kernel holds exactly `desired`, aggregated into ruei-mtun, and only their senders
+ * may reach them (source pinning: `pin` on or off, or keep, which updates the table only where it is).
+ */
+export function planReceive(desired: readonly ReceiveTunnel[], state: ReceiveKernelState, pin: PinMode = 'keep'): ReceivePlan {
   const view = new KernelView(state);
   const plan = { kept: [] as PlannedTunnel[], added: [] as PlannedTunnel[], replaced: [] as PlannedTunnel[], repaired: [] as PlannedTunnel[] };
   const conflicts: string[] = [];
@@ -99,6 +105,9 @@ export function planReceive(desired: readonly ReceiveTunnel[], state: ReceiveKer
   operations.push(...aggregationOperations(state));
   // Counting before the first tunnel exists, so a tunnel's count covers all its frames.
   if (desired.length > 0) operations.push(...addFragmentCounter(state.fragmentCounter));
+  // The senders allowed before their tunnels exist; the ones removed refused only after their tunnels are gone.
+  const pinning = planPin(desired, state.pin, pin);
+  operations.push(...pinning.before);
   operations.push(...replaceDeletes);
   const replaceDeletesEnd = replaceDeletes.length > 0 ? operations.length : 0;
   for (const { tunnel, ifname } of create) {
@@ -120,8 +129,9 @@ export function planReceive(desired: readonly ReceiveTunnel[], state: ReceiveKer
   for (const { ifname } of create) operations.push(ip(['link', 'set', 'dev', ifname, 'up']));
   for (const id of removed) operations.push(L2TPV3_IP.remove(id));
   for (const name of removedLinks) operations.push(ip(['link', 'del', 'dev', name]));
+  operations.push(...pinning.after);
   const added = create.filter((c) => !plan.replaced.includes(c));
-  return { operations, ...plan, added, removed, removedLinks, replaceDeletesEnd, conflicts };
+  return { operations, ...plan, added, removed, removedLinks, replaceDeletesEnd, conflicts, pinProblem: pinning.problem };
 }
 
 /** Plans stop: every owned object goes, ruei-mtun included. `configuredIds` also claims orphan tunnels (no session). */
@@ -137,6 +147,7 @@ export function planReceiveStop(state: ReceiveKernelState, configuredIds: Readon
   for (const name of strayLinks(state, sessionIfs)) operations.push(ip(['link', 'del', 'dev', name]));
   if (view.linksByName.has(AGGREGATION_IF)) operations.push(ip(['link', 'del', 'dev', AGGREGATION_IF]));
   operations.push(...removeFragmentCounter(state.fragmentCounter));
+  operations.push(...removePin(state.pin));
   return operations;
 }
 

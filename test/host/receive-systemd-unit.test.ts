@@ -13,9 +13,10 @@ test('the shipped unit maps start/reload/stop to the commands and passes systemd
   const text = await readFile(UNIT, 'utf8');
   assert.match(text, /^Type=oneshot$/m);
   assert.match(text, /^RemainAfterExit=yes$/m);
-  for (const [key, command] of [['ExecStart', 'start'], ['ExecReload', 'reload'], ['ExecStop', 'stop']]) {
+  for (const [key, command] of [['ExecStart', 'start \\$UX_TUNNEL_RECEIVE_OPTIONS'], ['ExecReload', 'reload \\$UX_TUNNEL_RECEIVE_OPTIONS'], ['ExecStop', 'stop']]) {
     assert.match(text, new RegExp(`^${key}=/usr/bin/ux-tunnel-receive ${command}$`, 'm'));
   }
+  assert.match(text, /^EnvironmentFile=-\/etc\/default\/ux-tunnel-receive$/m, 'the options file is optional');
   // verify needs every Exec binary to exist: point a copy at this checkout's launcher (same name, so the unit name holds).
   const dir = await scratchDir(t, 'uxt-unit-');
   const copy = join(dir, 'ux-tunnel-receive.service');

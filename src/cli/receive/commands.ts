@@ -3,13 +3,14 @@ import type { ProgramHelp } from '../help.js';
 
 const DRY_RUN = ['--dry-run', 'print the exact commands ([#] lines), change nothing'] as const;
 const JSON_OUT = ['--json', 'machine-readable output'] as const;
+const PIN = ['--source-pinning on|off', 'accept IP protocol 115 only from the senders of tunnels.conf (default on; needs nftables)'] as const;
 
 export const RECEIVE_HELP: ProgramHelp = {
   program: 'ux-tunnel-receive',
   configHelp: 'tunnels.conf to use (default: $UX_TUNNEL_CONFIG, else $RUEI_HOME/tunnel/receive/conf/tunnels.conf)',
   commands: [
-    { words: ['start'], summary: 'create ruei-mtun and one ruei-mtun-NNNNN per line of tunnels.conf (only what is missing)', options: [DRY_RUN], example: 'ux-tunnel-receive start --dry-run' },
-    { words: ['reload'], summary: 'apply an edited tunnels.conf: only the lines that changed, the other tunnels untouched', options: [DRY_RUN], example: 'ux-tunnel-receive reload' },
+    { words: ['start'], summary: 'create ruei-mtun and one ruei-mtun-NNNNN per line of tunnels.conf (only what is missing)', options: [PIN, DRY_RUN], example: 'ux-tunnel-receive start --dry-run' },
+    { words: ['reload'], summary: 'apply an edited tunnels.conf: only the lines that changed, the other tunnels untouched', options: [PIN, DRY_RUN], example: 'ux-tunnel-receive reload' },
     { words: ['stop'], summary: 'remove every ruei-mtun object (the analyzer loses ruei-mtun)', options: [DRY_RUN], example: 'ux-tunnel-receive stop' },
     { words: ['status'], summary: 'tunnels, counters, fragmented frames, health from the monitor (exit 1 unless OK)', options: [['--watch', 'redraw until Ctrl-C'], ['--interval S', 'with --watch: seconds between redraws (default 2)'], JSON_OUT], example: 'ux-tunnel-receive status --watch' },
     { words: ['monitor'], summary: 'the tunnel-health monitor (what ux-tunnel-receive-monitor.service runs)', options: [['--loss-warn PCT', 'warn above this loss per interval (default 1)'], ['--metrics-listen [HOST:]PORT', 'serve Prometheus metrics (default host 127.0.0.1)'], ['--verbose', 'log every settled interval']], example: 'ux-tunnel-receive monitor --metrics-listen 127.0.0.1:9477' },

@@ -1,6 +1,6 @@
 // What every receive command shares: the config file in force, the runner, the kernel state, validation before change.
 import { CommandError } from '../../kernel/exec.js';
-import { stringFlag, type ParsedArgs } from '../args.js';
+import { stringFlag, UsageError, type ParsedArgs } from '../args.js';
 import { UserError } from '../main.js';
 import { readConfigFile } from '../config-file.js';
 import { ConfigErrors, formatWarning } from '../../config/errors.js';
@@ -12,6 +12,7 @@ import { readSettledReceiveState, waitForLinksGone, waitForTunnelsGone } from '.
 import type { KernelRunner } from '../../kernel/runner.js';
 import { RECEIVE_MODULES, type ReceiveKernelState } from '../../model/receive.js';
 import { planReceive, sessionInterfacesOf, type ReceivePlan } from '../../plan/receive.js';
+import type { PinMode } from '../../kernel/source-pin.js';
 
 export const PROGRAM = 'ux-tunnel-receive';
 
@@ -63,15 +64,23 @@ export async function requireKernel(command: string, runner: KernelRunner): Prom
  * Plans start/reload/config changes and refuses, before any change, receiving IPs that are not local and kernel
  * objects we do not own that hold a configured ID.
  */
-export async function planChecked(file: string, conf: TunnelsConf, state: ReceiveKernelState, runner: KernelRunner): Promise<ReceivePlan> {
+export async function planChecked(file: string, conf: TunnelsConf, state: ReceiveKernelState, runner: KernelRunner, pin: PinMode = 'keep'): Promise<ReceivePlan> {
   const local = await readLocalIPv4Addresses(runner);
   const errors = checkReceivingIpsLocal(file, conf.tunnels, local);
   if (errors.length > 0) throw new ConfigErrors(errors);
-  const plan = planReceive(conf.tunnels, state);
+  const plan = planReceive(conf.tunnels, state, pin);
   if (plan.conflicts.length > 0) {
     throw new UserError(`${plan.conflicts.map((c) => `${file}: ${c}`).join('\n')}\nnothing was changed`, 1);
   }
+  if (plan.pinProblem) throw new UserError(`${plan.pinProblem}; nothing was changed`, 4);
   return plan;
+}
+
+/** --source-pinning on|off of start and reload (default on). */
+export function pinModeFlag(args: ParsedArgs): PinMode {
+  const value = stringFlag(args, 'source-pinning') ?? 'on';
+  if (value !== 'on' && value !== 'off') throw new UsageError(`--source-pinning must be on or off, not "${value}"`);
+  return value;
 }
 
 /** Applies a plan and prints one summary line; returns the number of operations. */

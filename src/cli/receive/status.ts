@@ -11,6 +11,7 @@ import type { TunnelHealth } from '../../monitor/snapshot.js';
 import { formatAge, formatLoss, monitorLine, unknownSenderLines } from './status-health.js';
 import { reassemblyWarnings } from '../../kernel/reassembly.js';
 import { readFragmentCounts } from '../../kernel/fragment-count.js';
+import { readRefusedCounts } from '../../kernel/source-pin.js';
 
 interface Status {
   readonly config: string;
@@ -25,6 +26,8 @@ interface Status {
   /** FAIL: a configured tunnel is missing; WARN: frames are at risk (warnings); the exit status follows it. */
   readonly status: 'OK' | 'WARN' | 'FAIL';
   readonly problems: string[];
+  /** Source pinning: on when its table is there; the packets it refused per source since start. */
+  readonly sourcePinning: { readonly on: boolean; readonly refused: { source: string; packets: number }[] };
 }
 
 export async function runStatus(args: ParsedArgs): Promise<number> {
@@ -58,7 +61,7 @@ async function watch(args: ParsedArgs, json: boolean): Promise<number> {
 async function collectStatus(file: string, missingOk: boolean): Promise<Status> {
   const conf = loadConfig(file, readConfigText(file, missingOk));
   const runner = systemRunner({ echo: null });
-  const [state, fragments] = await Promise.all([readReceiveState(runner, false), readFragmentCounts(runner)]);
+  const [state, fragments, refused] = await Promise.all([readReceiveState(runner, false), readFragmentCounts(runner), readRefusedCounts(runner)]);
   const monitor = readMonitorState(monitorStateFile());
   const health = new Map((monitor.running ? monitor.snapshot.tunnels : []).map((h) => [h.tunnelId, h]));
   const rows = tunnelRows(conf.tunnels, state).map((r) => ({
@@ -78,7 +81,21 @@ async function collectStatus(file: string, missingOk: boolean): Promise<Status> 
     tunnels: rows,
     monitor,
     warnings,
+    sourcePinning: { on: refused !== null, refused: [...(refused ?? [])].map(([source, packets]) => ({ source, packets })).sort((a, b) => b.packets - a.packets) },
   };
+}
+
+/** Source pinning's line, and one per refused source (most first): someone sends IP protocol 115 who may not. */
+function pinningLines(status: Status): string[] {
+  if (status.configured === 0) return [];
+  const { on, refused } = status.sourcePinning;
+  if (!on) return [`${INFO}source pinning: off (any host that can send IP protocol 115 here can put frames into ruei-mtun; start or reload without --source-pinning off to turn it on)`];
+  const total = refused.reduce((n, r) => n + r.packets, 0);
+  return [
+    `${INFO}source pinning: on (IP protocol 115 accepted only from the senders of tunnels.conf), ${total} packet(s) refused`,
+    ...refused.slice(0, 10).map((r) => `${WARN}refused: ${r.source}, ${r.packets} packets: not in tunnels.conf (a web server of yours? ux-tunnel-receive diag monitor detect prints its line)`),
+    ...(refused.length > 10 ? [`${WARN}refused: ${refused.length - 10} more source(s) (ux-tunnel-receive status --json lists them)`] : []),
+  ];
 }
 
 function toJson(status: Status): unknown {
@@ -118,6 +135,7 @@ function renderText(status: Status): string {
   }
   out.push(...alignedRows(table));
   if (status.monitor.running) out.push(...unknownSenderLines(status.monitor.snapshot).map((line) => `${WARN}${line}`));
+  out.push(...pinningLines(status));
   out.push(...status.warnings.map((line) => `${WARN}${line}`));
   out.push(...status.problems.map((p) => `[error] ${p}`));
   out.push(`${INFO}Status: ${status.status}`);

@@ -1,0 +1,60 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { parsePinTable, PIN_TABLE, planPin, removePin, type PinState } from './source-pin.js';
+
+const A = { receivingIp: '10.0.0.3', transmitIp: '10.0.0.2' };
+const B = { receivingIp: '10.0.0.3', transmitIp: '10.0.0.9' };
+const C = { receivingIp: '10.0.1.3', transmitIp: '10.0.0.7' };
+const argv = (ops: { tool: string; args: readonly string[] }[]) => ops.map((o) => `${o.tool} ${o.args.join(' ')}`);
+
+test('start with pinning on: the table, its sets filled, then the chain and its one rule (the drop comes last)', () => {
+  const plan = planPin([A, B, C], { kind: 'absent' }, 'on');
+  assert.equal(plan.problem, null);
+  assert.deepEqual(plan.after, []);
+  assert.deepEqual(argv(plan.before), [
+    `nft add table ip ${PIN_TABLE}`,
+    `nft add set ip ${PIN_TABLE} receivers { type ipv4_addr ; }`,
+    `nft add set ip ${PIN_TABLE} senders { type ipv4_addr . ipv4_addr ; }`,
+    `nft add set ip ${PIN_TABLE} refused { type ipv4_addr ; size 65536 ; flags dynamic ; }`,
+    `nft add element ip ${PIN_TABLE} receivers { 10.0.0.3, 10.0.1.3 }`,
+    `nft add element ip ${PIN_TABLE} senders { 10.0.0.2 . 10.0.0.3, 10.0.0.9 . 10.0.0.3, 10.0.0.7 . 10.0.1.3 }`,
+    `nft add chain ip ${PIN_TABLE} pin { type filter hook prerouting priority -450 ; policy accept ; }`,
+    `nft add rule ip ${PIN_TABLE} pin ip protocol 115 ip daddr @receivers ip saddr . ip daddr != @senders update @refused { ip saddr counter } drop`,
+  ]);
+  assert.deepEqual(argv([plan.before[0]!.undo!]), [`nft delete table ip ${PIN_TABLE}`], 'a failed start removes the table');
+});
+
+test('reload: new senders allowed before, removed ones refused after; nothing when nothing changed', () => {
+  const state: PinState = { kind: 'present', receivers: ['10.0.0.3'], senders: ['10.0.0.2 . 10.0.0.3', '10.0.0.9 . 10.0.0.3'] };
+  const plan = planPin([A, C], state, 'keep');
+  assert.deepEqual(argv(plan.before), [`nft add element ip ${PIN_TABLE} receivers { 10.0.1.3 }`, `nft add element ip ${PIN_TABLE} senders { 10.0.0.7 . 10.0.1.3 }`]);
+  assert.deepEqual(argv(plan.after), [`nft delete element ip ${PIN_TABLE} senders { 10.0.0.9 . 10.0.0.3 }`]);
+  assert.deepEqual(argv([plan.after[0]!.undo!]), [`nft add element ip ${PIN_TABLE} senders { 10.0.0.9 . 10.0.0.3 }`]);
+  const same = planPin([A, B], state, 'on');
+  assert.deepEqual([same.before, same.after], [[], []]);
+});
+
+test('keep never creates the table (config add on a collector started without pinning); off removes it', () => {
+  assert.deepEqual(planPin([A], { kind: 'absent' }, 'keep'), { before: [], after: [], problem: null });
+  const present: PinState = { kind: 'present', receivers: ['10.0.0.3'], senders: ['10.0.0.2 . 10.0.0.3'] };
+  assert.deepEqual(argv(planPin([A], present, 'off').after), [`nft delete table ip ${PIN_TABLE}`]);
+  assert.deepEqual(argv(removePin(present)), [`nft delete table ip ${PIN_TABLE}`]);
+  assert.deepEqual(removePin({ kind: 'absent' }), []);
+});
+
+test('pinning asked for without nftables is a problem that says what to do; off, or no tunnels, is not', () => {
+  assert.match(planPin([A], { kind: 'unavailable' }, 'on').problem ?? '', /source pinning needs nftables .*install the nftables package, or start with --source-pinning off/);
+  assert.equal(planPin([A], { kind: 'unavailable' }, 'off').problem, null);
+  assert.equal(planPin([], { kind: 'unavailable' }, 'on').problem, null);
+});
+
+test('the table as nft -j lists it', () => {
+  const json = JSON.stringify({ nftables: [
+    { metainfo: { version: '1.0.6' } },
+    { table: { family: 'ip', name: PIN_TABLE } },
+    { set: { family: 'ip', name: 'receivers', table: PIN_TABLE, type: 'ipv4_addr', elem: ['10.0.0.3'] } },
+    { set: { family: 'ip', name: 'senders', table: PIN_TABLE, type: ['ipv4_addr', 'ipv4_addr'], elem: [{ concat: ['10.0.0.2', '10.0.0.3'] }] } },
+    { set: { family: 'ip', name: 'refused', table: PIN_TABLE, type: 'ipv4_addr', elem: [{ elem: { val: '10.9.9.9', counter: { packets: 12, bytes: 900 } } }] } },
+  ] });
+  assert.deepEqual(parsePinTable(json), { kind: 'present', receivers: ['10.0.0.3'], senders: ['10.0.0.2 . 10.0.0.3'] });
+});

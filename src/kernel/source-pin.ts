@@ -1,0 +1,120 @@
+// Source pinning on the collector. The kernel gives an L2TPv3-over-IP packet to a session by its session ID alone,
+// never by source address, and ux-tunnel's session IDs are the senders' addresses: anyone who can send IP protocol
+// 115 to the collector could put frames into ruei-mtun. So the receive side owns one nftables table that drops
+// protocol 115 sent to a receiving-side-ip of tunnels.conf unless its (source, destination) pair is a configured
+// tunnel's (transmit-side-ip, receiving-side-ip), and counts what it drops per source address.
+//
+// Its chain hooks prerouting at priority -450, before defragmentation (-400): every fragment carries the addresses,
+// so a spoofer's fragments are dropped before they can take reassembly memory. Packets to other addresses, and every
+// other protocol, are not looked at. Updates are element adds before element deletes: a configured sender is never
+// refused, not even for a moment, during a reload or `config add|remove`.
+import { op, type Operation } from '../plan/operation.js';
+import type { KernelRunner } from './runner.js';
+import { readPerSourceCounts } from './fragment-count.js';
+
+export const PIN_TABLE = 'ux_tunnel_pin';
+const CHAIN = 'pin';
+/** Sources counted at most; a flood of spoofed sources cannot grow the set further (about 100 bytes an element). */
+const REFUSED_SIZE = 65536;
+
+export interface PinnedTunnel {
+  readonly receivingIp: string;
+  readonly transmitIp: string;
+}
+
+/** unavailable: no nft, or no nf_tables; absent: nftables works and the table is not there. */
+export type PinState =
+  | { readonly kind: 'unavailable' }
+  | { readonly kind: 'absent' }
+  | { readonly kind: 'present'; readonly receivers: readonly string[]; readonly senders: readonly string[] };
+
+/** start/reload: on or off as asked; config add|remove: keep, which updates the table only when it is there. */
+export type PinMode = 'on' | 'off' | 'keep';
+
+export async function readPinState(runner: KernelRunner): Promise<PinState> {
+  const tables = await runner.probe(['nft', '-j', 'list', 'tables', 'ip']);
+  if (tables.code !== 0) return { kind: 'unavailable' };
+  try {
+    const items = (JSON.parse(tables.stdout) as { nftables?: Array<{ table?: { name?: string } }> }).nftables ?? [];
+    if (!items.some((i) => i.table?.name === PIN_TABLE)) return { kind: 'absent' };
+    const table = await runner.probe(['nft', '-j', 'list', 'table', 'ip', PIN_TABLE]);
+    return table.code === 0 ? parsePinTable(table.stdout) : { kind: 'unavailable' };
+  } catch {
+    return { kind: 'unavailable' };
+  }
+}
+
+type Elem = string | { concat?: string[] } | { elem?: { val?: unknown } };
+
+/** The configured pairs from `nft -j list table ip ux_tunnel_pin`, each as "SOURCE . DESTINATION". */
+export function parsePinTable(json: string): PinState {
+  const items = (JSON.parse(json) as { nftables?: Array<{ set?: { name?: string; elem?: Elem[] } }> }).nftables ?? [];
+  const elems = (name: string) => (items.find((i) => i.set?.name === name)?.set?.elem ?? []).map(elemText).filter((e): e is string => e !== null);
+  return { kind: 'present', receivers: elems('receivers'), senders: elems('senders') };
+}
+
+function elemText(e: Elem): string | null {
+  if (typeof e === 'string') return e;
+  const value = 'elem' in e ? e.elem?.val : e;
+  if (typeof value === 'string') return value;
+  const concat = (value as { concat?: unknown } | undefined)?.concat;
+  return Array.isArray(concat) && concat.every((c) => typeof c === 'string') ? concat.join(' . ') : null;
+}
+
+const pairOf = (t: PinnedTunnel) => `${t.transmitIp} . ${t.receivingIp}`;
+const elements = (set: string, list: readonly string[], verb: 'add' | 'delete'): Operation =>
+  op('nft', [verb, 'element', 'ip', PIN_TABLE, set, `{ ${list.join(', ')} }`], op('nft', [verb === 'add' ? 'delete' : 'add', 'element', 'ip', PIN_TABLE, set, `{ ${list.join(', ')} }`]));
+const deleteTable = (): Operation => op('nft', ['delete', 'table', 'ip', PIN_TABLE]);
+
+export interface PinPlan {
+  /** Before the tunnels are created: the table, or the elements of new tunnels. */
+  readonly before: Operation[];
+  /** After the tunnels are removed: elements of removed tunnels, or the table (off). */
+  readonly after: Operation[];
+  /** Pinning asked for where nftables does not work: the caller refuses to change anything. */
+  readonly problem: string | null;
+}
+
+export function planPin(desired: readonly PinnedTunnel[], state: PinState | undefined, mode: PinMode): PinPlan {
+  const none = { before: [], after: [], problem: null };
+  if (!state) return none;
+  if (mode === 'off') return { ...none, after: state.kind === 'present' ? [deleteTable()] : [] };
+  const receivers = [...new Set(desired.map((t) => t.receivingIp))];
+  const senders = [...new Set(desired.map(pairOf))];
+  if (state.kind === 'present') {
+    const add = (want: string[], have: readonly string[]) => want.filter((w) => !have.includes(w));
+    const before = [['receivers', add(receivers, state.receivers)], ['senders', add(senders, state.senders)]] as const;
+    const after = [['senders', add([...state.senders], senders)], ['receivers', add([...state.receivers], receivers)]] as const;
+    return {
+      before: before.filter(([, list]) => list.length > 0).map(([set, list]) => elements(set, list, 'add')),
+      after: after.filter(([, list]) => list.length > 0).map(([set, list]) => elements(set, list, 'delete')),
+      problem: null,
+    };
+  }
+  if (mode === 'keep' || desired.length === 0) return none;
+  if (state.kind === 'unavailable') {
+    return { ...none, problem: 'source pinning needs nftables (the nft command and the kernel\'s nf_tables): install the nftables package, or start with --source-pinning off (UX_TUNNEL_RECEIVE_OPTIONS in /etc/default/ux-tunnel-receive) to accept IP protocol 115 from any source' };
+  }
+  return {
+    before: [
+      op('nft', ['add', 'table', 'ip', PIN_TABLE], deleteTable()),
+      op('nft', ['add', 'set', 'ip', PIN_TABLE, 'receivers', '{ type ipv4_addr ; }']),
+      op('nft', ['add', 'set', 'ip', PIN_TABLE, 'senders', '{ type ipv4_addr . ipv4_addr ; }']),
+      op('nft', ['add', 'set', 'ip', PIN_TABLE, 'refused', `{ type ipv4_addr ; size ${REFUSED_SIZE} ; flags dynamic ; }`]),
+      op('nft', ['add', 'element', 'ip', PIN_TABLE, 'receivers', `{ ${receivers.join(', ')} }`]),
+      op('nft', ['add', 'element', 'ip', PIN_TABLE, 'senders', `{ ${senders.join(', ')} }`]),
+      op('nft', ['add', 'chain', 'ip', PIN_TABLE, CHAIN, '{ type filter hook prerouting priority -450 ; policy accept ; }']),
+      op('nft', ['add', 'rule', 'ip', PIN_TABLE, CHAIN, 'ip', 'protocol', '115', 'ip', 'daddr', '@receivers',
+        'ip', 'saddr', '.', 'ip', 'daddr', '!=', '@senders', 'update', '@refused', '{ ip saddr counter }', 'drop']),
+    ],
+    after: [],
+    problem: null,
+  };
+}
+
+export function removePin(state: PinState | undefined): Operation[] {
+  return state?.kind === 'present' ? [deleteTable()] : [];
+}
+
+/** Packets refused per source address since start; null when pinning is off or nftables unavailable. */
+export const readRefusedCounts = (runner: KernelRunner): Promise<Map<string, number> | null> => readPerSourceCounts(runner, PIN_TABLE, 'refused');
