@@ -92,7 +92,7 @@ async function systemRpm(dir: string, name: string, version: string, provides: r
 test('rpm refuses Oracle Linux 7 at install time naming glibc 2.28, and accepts a system that has what the runtime needs', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'uxt-rpmdeps-'));
   try {
-    const tools = ['/bin/sh', 'iproute', 'iproute-tc', 'kmod', 'tcpdump', 'libgcc_s.so.1()(64bit)'];
+    const tools = ['/bin/sh', 'iproute', 'iproute-tc', 'kmod', 'tcpdump', 'nftables', 'libgcc_s.so.1()(64bit)'];
     const systems = {
       el7: await systemRpm(dir, 'glibc', '2.17', [...tools, 'libstdc++.so.6(GLIBCXX_3.4.19)(64bit)']),
       el8: await systemRpm(dir, 'glibc', '2.28', [...tools, 'libstdc++.so.6(GLIBCXX_3.4.21)(64bit)', 'libstdc++.so.6(GLIBCXX_3.4.19)(64bit)']),
