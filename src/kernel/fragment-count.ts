@@ -18,15 +18,22 @@ const SET_SIZE = 65536;
 /** present/absent: nftables works here and the table is there or not; unavailable: no nft, or no nf_tables. */
 export type FragmentCounterState = 'present' | 'absent' | 'unavailable';
 
-export async function readFragmentCounterState(runner: KernelRunner): Promise<FragmentCounterState> {
+/** The names of the ip-family nftables tables; null when nftables does not work here (no nft, or no nf_tables). */
+export async function listIpTables(runner: KernelRunner): Promise<ReadonlySet<string> | null> {
   const result = await runner.probe(['nft', '-j', 'list', 'tables', 'ip']);
-  if (result.code !== 0) return 'unavailable';
+  if (result.code !== 0) return null;
   try {
     const items = (JSON.parse(result.stdout) as { nftables?: Array<{ table?: { name?: string } }> }).nftables ?? [];
-    return items.some((i) => i.table?.name === FRAGMENT_TABLE) ? 'present' : 'absent';
+    return new Set(items.map((i) => i.table?.name).filter((n): n is string => n !== undefined));
   } catch {
-    return 'unavailable';
+    return null;
   }
+}
+
+/** `tables`: listIpTables, when the caller has it already (planning reads our tables once for all of them). */
+export async function readFragmentCounterState(runner: KernelRunner, tables = listIpTables(runner)): Promise<FragmentCounterState> {
+  const names = await tables;
+  return names === null ? 'unavailable' : names.has(FRAGMENT_TABLE) ? 'present' : 'absent';
 }
 
 const deleteTable = (): Operation => op('nft', ['delete', 'table', 'ip', FRAGMENT_TABLE]);

@@ -1,6 +1,6 @@
 // Reads the receive side's kernel state (links, L2TP tunnels and sessions, qdiscs, our block's filters) in one go.
 import { existsSync } from 'node:fs';
-import { readFragmentCounterState } from './fragment-count.js';
+import { listIpTables, readFragmentCounterState } from './fragment-count.js';
 import { readPinState } from './source-pin.js';
 import { readL2tp } from './l2tp.js';
 import { readLinks } from './links.js';
@@ -10,13 +10,14 @@ import { MIRROR_BLOCK, sessionInterfaceIndex, type ReceiveKernelState } from '..
 
 /** `forPlanning`: also our nftables tables (fragment counter, source pinning: nft processes more; status need not). */
 export async function readReceiveState(runner: KernelRunner, forPlanning = true): Promise<ReceiveKernelState> {
+  const tables = forPlanning ? listIpTables(runner) : null;
   const [links, l2tp, ingressQdiscs, blockFilters, fragmentCounter, pin] = await Promise.all([
     readLinks(runner),
     readL2tp(runner),
     readIngressQdiscs(runner),
     readBlockFilters(runner, MIRROR_BLOCK),
-    forPlanning ? readFragmentCounterState(runner) : Promise.resolve(undefined),
-    forPlanning ? readPinState(runner) : Promise.resolve(undefined),
+    tables ? readFragmentCounterState(runner, tables) : Promise.resolve(undefined),
+    tables ? readPinState(runner, tables) : Promise.resolve(undefined),
   ]);
   return { links, tunnels: l2tp.tunnels, sessions: l2tp.sessions, ingressQdiscs, blockFilters, ipv6: existsSync('/proc/sys/net/ipv6'), fragmentCounter, pin };
 }

@@ -10,7 +10,7 @@
 // refused, not even for a moment, during a reload or `config add|remove`.
 import { op, type Operation } from '../plan/operation.js';
 import type { KernelRunner } from './runner.js';
-import { readPerSourceCounts } from './fragment-count.js';
+import { listIpTables, readPerSourceCounts } from './fragment-count.js';
 
 export const PIN_TABLE = 'ux_tunnel_pin';
 const CHAIN = 'pin';
@@ -31,13 +31,13 @@ export type PinState =
 /** start/reload: on or off as asked; config add|remove: keep, which updates the table only when it is there. */
 export type PinMode = 'on' | 'off' | 'keep';
 
-export async function readPinState(runner: KernelRunner): Promise<PinState> {
-  const tables = await runner.probe(['nft', '-j', 'list', 'tables', 'ip']);
-  if (tables.code !== 0) return { kind: 'unavailable' };
+/** `tables`: listIpTables, when the caller has it already. */
+export async function readPinState(runner: KernelRunner, tables = listIpTables(runner)): Promise<PinState> {
+  const names = await tables;
+  if (names === null) return { kind: 'unavailable' };
+  if (!names.has(PIN_TABLE)) return { kind: 'absent' };
+  const table = await runner.probe(['nft', '-j', 'list', 'table', 'ip', PIN_TABLE]);
   try {
-    const items = (JSON.parse(tables.stdout) as { nftables?: Array<{ table?: { name?: string } }> }).nftables ?? [];
-    if (!items.some((i) => i.table?.name === PIN_TABLE)) return { kind: 'absent' };
-    const table = await runner.probe(['nft', '-j', 'list', 'table', 'ip', PIN_TABLE]);
     return table.code === 0 ? parsePinTable(table.stdout) : { kind: 'unavailable' };
   } catch {
     return { kind: 'unavailable' };
@@ -62,8 +62,11 @@ function elemText(e: Elem): string | null {
 }
 
 const pairOf = (t: PinnedTunnel) => `${t.transmitIp} . ${t.receivingIp}`;
-const elements = (set: string, list: readonly string[], verb: 'add' | 'delete'): Operation =>
-  op('nft', [verb, 'element', 'ip', PIN_TABLE, set, `{ ${list.join(', ')} }`], op('nft', [verb === 'add' ? 'delete' : 'add', 'element', 'ip', PIN_TABLE, set, `{ ${list.join(', ')} }`]));
+/** Adds or deletes `list` in `set`, undone by the opposite. */
+function elements(set: string, list: readonly string[], verb: 'add' | 'delete'): Operation {
+  const args = (v: 'add' | 'delete') => [v, 'element', 'ip', PIN_TABLE, set, `{ ${list.join(', ')} }`];
+  return op('nft', args(verb), op('nft', args(verb === 'add' ? 'delete' : 'add')));
+}
 const deleteTable = (): Operation => op('nft', ['delete', 'table', 'ip', PIN_TABLE]);
 
 export interface PinPlan {
@@ -116,5 +119,13 @@ export function removePin(state: PinState | undefined): Operation[] {
   return state?.kind === 'present' ? [deleteTable()] : [];
 }
 
-/** Packets refused per source address since start; null when pinning is off or nftables unavailable. */
-export const readRefusedCounts = (runner: KernelRunner): Promise<Map<string, number> | null> => readPerSourceCounts(runner, PIN_TABLE, 'refused');
+export interface RefusedSource {
+  readonly source: string;
+  readonly packets: number;
+}
+
+/** Packets refused per source address since start, most first; null when pinning is off or nftables unavailable. */
+export async function readRefusedSources(runner: KernelRunner): Promise<RefusedSource[] | null> {
+  const counts = await readPerSourceCounts(runner, PIN_TABLE, 'refused');
+  return counts && [...counts].map(([source, packets]) => ({ source, packets })).sort((a, b) => b.packets - a.packets);
+}

@@ -4,7 +4,7 @@ import { captureLive, CaptureError } from '../diag/capture.js';
 import { parseTunnelsConf, type ReceiveTunnel } from '../config/tunnels.js';
 import { readL2tp } from '../kernel/l2tp.js';
 import { readFragmentCounts } from '../kernel/fragment-count.js';
-import { readRefusedCounts } from '../kernel/source-pin.js';
+import { readRefusedSources, type RefusedSource } from '../kernel/source-pin.js';
 import { readInterfaceCounter } from '../kernel/interface-counters.js';
 import { systemRunner } from '../kernel/runner.js';
 import { KeepaliveExtractor, KEEPALIVE_CAPTURE_FILTER, KEEPALIVE_SNAPLEN } from './keepalive-capture.js';
@@ -39,12 +39,12 @@ export async function runMonitor(options: MonitorOptions): Promise<void> {
   let configStamp = stampOf(options.configFile);
   const runner = systemRunner({ echo: null });
   let fragments: Map<string, number> | null = null;
-  let refused: Map<string, number> | null = null;
+  let refused: RefusedSource[] | null = null;
   let fragmentsRead = 0;
   const refreshKernel = async () => {
     // Only the metrics show them (status reads them itself): read every FRAGMENT_REFRESH_MS, one nft process each time.
     if (options.metricsListen && Date.now() - fragmentsRead >= FRAGMENT_REFRESH_MS) {
-      [fragments, refused] = await Promise.all([readFragmentCounts(runner), readRefusedCounts(runner)]);
+      [fragments, refused] = await Promise.all([readFragmentCounts(runner), readRefusedSources(runner)]);
       fragmentsRead = Date.now();
     }
     try {
@@ -67,8 +67,7 @@ export async function runMonitor(options: MonitorOptions): Promise<void> {
     const now = tracker.snapshot(Date.now(), { pid: process.pid, config: options.configFile });
     const counts = fragments;
     const withFragments = counts ? { ...now, tunnels: now.tunnels.map((t) => ({ ...t, fragmentedFrames: counts.get(t.remoteIp) ?? 0 })) } : now;
-    const refusedSources = refused ? [...refused].map(([source, packets]) => ({ source, packets })).sort((a, b) => b.packets - a.packets).slice(0, REFUSED_SOURCES_SHOWN) : undefined;
-    return refusedSources ? { ...withFragments, refusedSources } : withFragments;
+    return refused ? { ...withFragments, refusedSources: refused.slice(0, REFUSED_SOURCES_SHOWN) } : withFragments;
   };
   const metrics = options.metricsListen
     ? await startMetricsServer(options.metricsListen, () => renderMetrics(snapshot(), Date.now()), (line) => log('info', line))

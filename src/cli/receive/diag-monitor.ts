@@ -1,6 +1,6 @@
 // `ux-tunnel-receive diag monitor detect`: find incoming L2TPv3 tunnels (and NAT) from the packets themselves.
 import { readFile } from 'node:fs/promises';
-import { readRefusedCounts } from '../../kernel/source-pin.js';
+import { readRefusedSources } from '../../kernel/source-pin.js';
 import { systemRunner } from '../../kernel/runner.js';
 import type { ParsedArgs } from '../args.js';
 import { captureRequest, runCapture, secondsText } from '../diag-capture-args.js';
@@ -65,10 +65,9 @@ export async function runMonitorDetect(args: ParsedArgs, configFile: string, out
   const actions = findings.map((f) => describeFinding(f, configFile, seconds)).filter((l): l is string => l !== null);
   const ok = detected.length > 0 && config.problem === null && actions.length === 0;
   // What source pinning refused on this host since start (a capture sees packets before the pinning drops them).
-  const refusedCounts = request.file === null ? await readRefusedCounts(systemRunner({ echo: null })) : null;
-  const refused = [...(refusedCounts ?? [])].map(([source, packets]) => ({ source, packets })).sort((a, b) => b.packets - a.packets);
+  const refused = request.file === null ? await readRefusedSources(systemRunner({ echo: null })) : null;
   if (json) {
-    say(JSON.stringify({ ...jsonReport(request, result.records, detected, findings, config.problem, configFile, ok), sourcePinning: refusedCounts === null ? null : { refused } }));
+    say(JSON.stringify({ ...jsonReport(request, result.records, detected, findings, config.problem, configFile, ok), sourcePinning: refused === null ? null : { refused } }));
     return ok ? 0 : 1;
   }
   const rows = detected.map((t) => ['L2TP', t.dstIp, t.srcIp, describeTunnelId(t.tunnelId), t.nat ? 'yes' : 'no']);
@@ -82,7 +81,7 @@ export async function runMonitorDetect(args: ParsedArgs, configFile: string, out
   if (result.truncatedBytes > 0) say(`${WARN}the last packet of the capture is cut short (${result.truncatedBytes} bytes); it was ignored`);
   if (counter.ipv6 > 0) say(`${WARN}${counter.ipv6} L2TPv3 packets over IPv6 were seen and not listed: tunnels.conf takes IPv4 tunnels only`);
   for (const line of actions) say(`${WARN}${line}`);
-  for (const r of refused.slice(0, 20)) say(`${WARN}refused: ${r.source}, ${r.packets} packets: not in tunnels.conf (source pinning drops them; add the sender's line above if it is yours)`);
+  for (const r of (refused ?? []).slice(0, 20)) say(`${WARN}refused: ${r.source}, ${r.packets} packets: not in tunnels.conf (source pinning drops them; add the sender's line above if it is yours)`);
   return ok ? 0 : 1;
 }
 

@@ -11,7 +11,7 @@ import type { TunnelHealth } from '../../monitor/snapshot.js';
 import { formatAge, formatLoss, monitorLine, unknownSenderLines } from './status-health.js';
 import { reassemblyWarnings } from '../../kernel/reassembly.js';
 import { readFragmentCounts } from '../../kernel/fragment-count.js';
-import { readRefusedCounts } from '../../kernel/source-pin.js';
+import { readRefusedSources, type RefusedSource } from '../../kernel/source-pin.js';
 
 interface Status {
   readonly config: string;
@@ -27,7 +27,7 @@ interface Status {
   readonly status: 'OK' | 'WARN' | 'FAIL';
   readonly problems: string[];
   /** Source pinning: on when its table is there; the packets it refused per source since start. */
-  readonly sourcePinning: { readonly on: boolean; readonly refused: { source: string; packets: number }[] };
+  readonly sourcePinning: { readonly on: boolean; readonly refused: RefusedSource[] };
 }
 
 export async function runStatus(args: ParsedArgs): Promise<number> {
@@ -61,7 +61,7 @@ async function watch(args: ParsedArgs, json: boolean): Promise<number> {
 async function collectStatus(file: string, missingOk: boolean): Promise<Status> {
   const conf = loadConfig(file, readConfigText(file, missingOk));
   const runner = systemRunner({ echo: null });
-  const [state, fragments, refused] = await Promise.all([readReceiveState(runner, false), readFragmentCounts(runner), readRefusedCounts(runner)]);
+  const [state, fragments, refused] = await Promise.all([readReceiveState(runner, false), readFragmentCounts(runner), readRefusedSources(runner)]);
   const monitor = readMonitorState(monitorStateFile());
   const health = new Map((monitor.running ? monitor.snapshot.tunnels : []).map((h) => [h.tunnelId, h]));
   const rows = tunnelRows(conf.tunnels, state).map((r) => ({
@@ -81,7 +81,7 @@ async function collectStatus(file: string, missingOk: boolean): Promise<Status> 
     tunnels: rows,
     monitor,
     warnings,
-    sourcePinning: { on: refused !== null, refused: [...(refused ?? [])].map(([source, packets]) => ({ source, packets })).sort((a, b) => b.packets - a.packets) },
+    sourcePinning: { on: refused !== null, refused: refused ?? [] },
   };
 }
 
