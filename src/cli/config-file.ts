@@ -1,9 +1,9 @@
 // Reading either side's config file, with errors that say what to do: a missing file (how to create it), a directory
 // given as --config, a file this user may not read, a file others than root could have written (file-safety.ts).
 // Exit status 3 (bad configuration) for all of them.
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
-import { checkConfigFile } from '../config/file-safety.js';
+import { checkConfigFile, secretReadableReason } from '../config/file-safety.js';
 import { UserError } from './main.js';
 
 export interface ConfigFileHelp {
@@ -30,7 +30,7 @@ export function readConfigFile(file: string, help: ConfigFileHelp, missingOk = f
     if (code === 'EACCES') throw new UserError(`cannot read ${file}: permission denied (config files are root's: run as root, or check the file's owner and mode)`, 3);
     throw new UserError(`cannot read ${file}: ${(error as Error).message}`, 3);
   }
-  const unsafe = checkConfigFile(file);
+  const unsafe = checkConfigFile(file) ?? secretReadableReason(file, text, statSync(file).mode);
   if (unsafe) throw new UserError(`refusing ${file}: ${unsafe}; nothing was changed`, 3);
   return text;
 }

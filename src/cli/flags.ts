@@ -5,3 +5,4 @@ export const FIREWALL_VALUE_FLAGS = ['zone'] as const;
 export const MONITOR_RUN_VALUE_FLAGS = ['loss-warn', 'metrics-listen'] as const;
 export const STATUS_VALUE_FLAGS = ['interval'] as const;
 export const PIN_VALUE_FLAGS = ['source-pinning'] as const;
+export const COOKIE_VALUE_FLAGS = ['cookie'] as const;

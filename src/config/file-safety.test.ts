@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { unsafeConfigReason, type PathStat } from './file-safety.js';
+import { secretReadableReason, unsafeConfigReason, type PathStat } from './file-safety.js';
 
 const tree = (entries: Record<string, PathStat>) => (path: string): PathStat => {
   const found = entries[path];
@@ -35,4 +35,11 @@ test('a directory above the file that others can write is refused, unless it has
   assert.match(owned ?? '', /^\/etc \(a directory above .*\) is owned by uid 5/);
   const tmp = tree({ '/': { uid: 0, mode: 0o40755 }, '/tmp': { uid: 0, mode: 0o41777 }, '/tmp/t': { uid: 0, mode: 0o40700 }, '/tmp/t/a.conf': { uid: 0, mode: 0o100644 } });
   assert.equal(unsafeConfigReason('/tmp/t/a.conf', tmp, 0), null);
+});
+
+test('a file with a cookie must be readable by its owner alone; a cookie in a comment does not count', () => {
+  const text = '10.10.10.10 10.10.10.11 - - cookie=0123456789abcdef\n';
+  assert.match(secretReadableReason(FILE, text, 0o100644)!, /holds a tunnel cookie \(a secret\) and is readable by others than its owner \(mode 0644\): run chmod 600/);
+  assert.equal(secretReadableReason(FILE, text, 0o100600), null);
+  assert.equal(secretReadableReason(FILE, '10.10.10.10 10.10.10.11 - - # cookie=x\n', 0o100644), null);
 });

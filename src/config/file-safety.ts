@@ -31,6 +31,16 @@ export function unsafeConfigReason(file: string, stat: (path: string) => PathSta
   }
 }
 
+/**
+ * A config file that holds a secret (an L2TPv3 cookie) must be readable by its owner alone, as ssh refuses a private
+ * key others can read: null when it holds none or is private, else why and the command that fixes it.
+ */
+export function secretReadableReason(file: string, text: string, mode: number): string | null {
+  const holdsSecret = text.split('\n').some((line) => /(^|\s)cookie=/.test(line.replace(/#.*$/, '')));
+  if (!holdsSecret || (mode & 0o077) === 0) return null;
+  return `${file} holds a tunnel cookie (a secret) and is readable by others than its owner (mode ${octal(mode)}): run chmod 600 ${file}`;
+}
+
 /** unsafeConfigReason for a file on this host, following symbolic links to the file really read. */
 export function checkConfigFile(file: string, euid = process.geteuid?.() ?? 0): string | null {
   return unsafeConfigReason(realpathSync(file), (path) => statSync(path), euid);

@@ -7,7 +7,7 @@ test('the vendor guide\'s line parses; the tunnel ID defaults to the transmit IP
   const conf = parseTunnelConf('tunnel.conf', '# web server\n\n10.10.10.10 10.10.10.11 ens3 i80   # comment\n');
   assert.deepEqual(conf, {
     file: 'tunnel.conf', line: 3, receivingIp: '10.10.10.10', transmitIp: '10.10.10.11', mirrorIf: 'ens3',
-    ports: [{ direction: 'in', port: 80 }], tunnelId: 168430091, explicitId: false, budget: null,
+    ports: [{ direction: 'in', port: 80 }], tunnelId: 168430091, explicitId: false, budget: null, cookie: null,
   });
 });
 
@@ -74,7 +74,7 @@ const BAD: Bad[] = [
   { name: 'six fields', text: '10.10.10.10 10.10.10.11 ens3 i80 7 8', line: 1, field: null, reason: /found 6/ },
   { name: 'budget of 0', text: '10.10.10.10 10.10.10.11 ens3 i80 budget-mbit=0', line: 1, field: 'budget-mbit', reason: /"0" is not a whole number of Mbit\/s from 1/ },
   { name: 'budget with a unit', text: '10.10.10.10 10.10.10.11 ens3 i80 budget-mbit=200M', line: 1, field: 'budget-mbit', reason: /"200M" is not a whole number/ },
-  { name: 'unknown option', text: '10.10.10.10 10.10.10.11 ens3 i80 budget-mbps=10', line: 1, field: 'budget-mbps', reason: /unknown option "budget-mbps=10": the options are budget-mbit=N, budget-pps=N/ },
+  { name: 'unknown option', text: '10.10.10.10 10.10.10.11 ens3 i80 budget-mbps=10', line: 1, field: 'budget-mbps', reason: /unknown option "budget-mbps": the options here are budget-mbit=N, budget-pps=N, cookie=HEX16/ },
   { name: 'option twice', text: '10.10.10.10 10.10.10.11 ens3 i80 budget-pps=1000 budget-pps=2000', line: 1, field: 'budget-pps', reason: /given twice/ },
   { name: 'tunnel id after an option', text: '10.10.10.10 10.10.10.11 ens3 i80 budget-pps=1000 7', line: 1, field: null, reason: /"7" follows the options/ },
   { name: 'error on a later line keeps its number', text: '# a\n# b\n10.10.10.10 10.10.10.11 ens3 i99999\n', line: 3, field: 'mirror-port-list', reason: /out of range/ },

@@ -4,6 +4,8 @@ import { basename, dirname, join } from 'node:path';
 import { formatTunnelLine, parseTunnelsConf, type ReceiveTunnel, type TunnelsConf } from './tunnels.js';
 import { describeTunnelId, parseIPv4, parseTunnelId } from './values.js';
 import { ConfigErrors, type ConfigError } from './errors.js';
+import { secretReadableReason } from './file-safety.js';
+import { hideCookies } from './tunnel-options.js';
 
 /**
  * A `config add|remove` request that cannot be carried out (the file itself is fine). exitCode 3 when the request is
@@ -38,9 +40,9 @@ export interface Edit {
  * line, and the new line is validated as the file would be read, its errors told as the new line's (it has no line
  * number in the file yet).
  */
-export function addTunnel(file: string, text: string, receivingIp: string, transmitIp: string, tunnelId?: string): Edit {
+export function addTunnel(file: string, text: string, receivingIp: string, transmitIp: string, tunnelId?: string, cookie: string | null = null): Edit {
   const before = parseTunnelsConf(file, text);
-  const lineText = formatTunnelLine(receivingIp, transmitIp, tunnelId);
+  const lineText = formatTunnelLine(receivingIp, transmitIp, tunnelId, cookie);
   const body = text === '' || text.endsWith('\n') ? text : `${text}\n`;
   const next = `${body}${lineText}\n`;
   const lineNumber = body === '' ? 1 : body.split('\n').length;
@@ -67,7 +69,7 @@ function clashText(error: ConfigError, existing: readonly ReceiveTunnel[], lines
   const same = /already (?:used )?on line (\d+)/.exec(error.reason);
   const other = same ? existing.find((t) => t.line === Number(same[1])) : undefined;
   if (other && /duplicate transmit address/.test(error.reason)) {
-    const written = (lines[other.line - 1] ?? '').replace(/#.*/, '').trim();
+    const written = hideCookies((lines[other.line - 1] ?? '').replace(/#.*/, '').trim());
     return `${other.transmitIp} is already configured on line ${other.line} ("${written}"): nothing to add; to change it, config remove ${other.transmitIp} first`;
   }
   if (other) {
@@ -106,6 +108,8 @@ export function writeFileAtomic(path: string, text: string): void {
   } catch {
     /* a new file */
   }
+  // A file that now holds a cookie becomes root-only (read through the config's checks, it would be refused otherwise).
+  if (secretReadableReason(path, text, mode)) mode &= 0o700;
   const temp = join(dirname(path), `.${basename(path)}.${process.pid}.tmp`);
   const fd = openSync(temp, 'w', mode);
   try {

@@ -8,9 +8,9 @@ test('the vendor guide\'s lines parse: derived ID, NAT with an ID as an address 
   const text = '# tunnels\n10.10.10.10 10.10.10.11 - -\n\n10.10.10.10 192.168.1.11 \u2013 10.10.10.12  # NAT\n10.10.10.10 10.10.10.13 - 16859033\n';
   const { tunnels, warnings } = parseTunnelsConf('tunnels.conf', text);
   assert.deepEqual(tunnels, [
-    { line: 2, receivingIp: '10.10.10.10', transmitIp: '10.10.10.11', tunnelId: 168430091, explicitId: false },
-    { line: 4, receivingIp: '10.10.10.10', transmitIp: '192.168.1.11', tunnelId: 168430092, explicitId: true },
-    { line: 5, receivingIp: '10.10.10.10', transmitIp: '10.10.10.13', tunnelId: 16859033, explicitId: true },
+    { line: 2, receivingIp: '10.10.10.10', transmitIp: '10.10.10.11', tunnelId: 168430091, explicitId: false, cookie: null },
+    { line: 4, receivingIp: '10.10.10.10', transmitIp: '192.168.1.11', tunnelId: 168430092, explicitId: true, cookie: null },
+    { line: 5, receivingIp: '10.10.10.10', transmitIp: '10.10.10.13', tunnelId: 16859033, explicitId: true, cookie: null },
   ]);
   assert.equal(warnings.length, 1);
   assert.equal(warnings[0]!.location.line, 4);
@@ -48,4 +48,13 @@ test('a receiving IP that is not an address of this host is an error naming line
   const errors = checkReceivingIpsLocal('t.conf', tunnels, new Set(['10.10.10.10']));
   assert.equal(errors.length, 1);
   assert.equal(errors[0]!.message, 't.conf:2: receiving-side-ip: 192.0.2.1 is not an address of this host (see ip address show)');
+});
+
+test('a cookie option follows the vendor\'s four fields; the value is kept in the kernel\'s form and never in an error', () => {
+  const { tunnels } = parseTunnelsConf('t.conf', '10.10.10.10 10.10.10.11 - - cookie=0x0123456789ABCDEF\n10.10.10.10 10.10.10.12 - 7\n');
+  assert.deepEqual(tunnels.map((t) => t.cookie), ['0123456789abcdef', null]);
+  assert.throws(() => parseTunnelsConf('t.conf', '10.10.10.10 10.10.10.11 - - cookie=0123456789abcdeZ\n'), (error: unknown) => {
+    assert.ok(error instanceof ConfigErrors && !error.message.includes('0123456789abcde'));
+    return true;
+  });
 });

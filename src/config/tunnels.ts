@@ -1,6 +1,8 @@
-// tunnels.conf (receive side): one tunnel per line, "receiving-side-ip transmit-side-ip - tunnel-id", with line numbers.
+// tunnels.conf (receive side): one tunnel per line, "receiving-side-ip transmit-side-ip - tunnel-id [cookie=HEX16]",
+// with line numbers. The vendor's four fields stay as they are; options (tunnel-options.ts) follow them.
 import { ConfigError, ConfigErrors, type ConfigWarning, type Location } from './errors.js';
 import { splitConfigLines } from './lines.js';
+import { isOptionField, parseTunnelOptions, RECEIVE_OPTIONS } from './tunnel-options.js';
 import { checkAddress, describeTunnelId, parseIPv4, parseTunnelId, withCharacterHint } from './values.js';
 
 export interface ReceiveTunnel {
@@ -12,6 +14,8 @@ export interface ReceiveTunnel {
   readonly tunnelId: number;
   /** True when the fourth field gave the ID; false when it is the transmit IP read as a number ("-"). */
   readonly explicitId: boolean;
+  /** cookie=: the tunnel's 64-bit L2TPv3 cookie (16 hex digits; a secret); null: none. */
+  readonly cookie: string | null;
 }
 
 export interface TunnelsConf {
@@ -29,9 +33,16 @@ export function parseTunnelsConf(file: string, text: string): TunnelsConf {
   const { lines, warnings } = splitConfigLines(file, text, true);
   const errors: ConfigError[] = [];
   const tunnels: ReceiveTunnel[] = [];
-  for (const { line, fields } of lines) {
+  for (const { line, fields: allFields } of lines) {
     const location = { file, line };
     const fail = (field: string | null, reason: string) => errors.push(new ConfigError(location, field, reason));
+    const fields = allFields.filter((f) => !isOptionField(f));
+    const optionFields = allFields.filter(isOptionField);
+    if (optionFields.length > 0 && allFields.findIndex(isOptionField) < fields.length) {
+      fail(null, `the four fields "receiving-side-ip transmit-side-ip - tunnel-id" come first, then NAME=VALUE options (e.g. "10.10.10.10 10.10.10.11 - - cookie=...")`);
+      continue;
+    }
+    const options = parseTunnelOptions(optionFields, fail, RECEIVE_OPTIONS);
     if (fields.length !== 4) {
       fail(null, `expected 4 fields "receiving-side-ip transmit-side-ip - tunnel-id" (e.g. "10.10.10.10 10.10.10.11 - -"), found ${fields.length}`);
       continue;
@@ -53,7 +64,7 @@ export function parseTunnelsConf(file: string, text: string): TunnelsConf {
       continue;
     }
     if (receivingIp === null || transmitIp === null || tunnelId === null || third !== '-') continue;
-    tunnels.push({ line, receivingIp, transmitIp, tunnelId, explicitId: id !== '-' });
+    tunnels.push({ line, receivingIp, transmitIp, tunnelId, explicitId: id !== '-', cookie: options.cookie });
   }
   errors.push(...duplicateErrors(file, tunnels));
   if (tunnels.length > MAX_TUNNELS) {
@@ -89,7 +100,7 @@ export function checkReceivingIpsLocal(file: string, tunnels: readonly ReceiveTu
     .map((t) => new ConfigError({ file, line: t.line }, FIELD_NAMES[0], `${t.receivingIp} is not an address of this host (see ip address show)`));
 }
 
-/** The line as `config add` writes it. */
-export function formatTunnelLine(receivingIp: string, transmitIp: string, tunnelId: string | undefined): string {
-  return `${receivingIp} ${transmitIp} - ${tunnelId ?? '-'}`;
+/** The line as `config add` writes it (with the cookie: the file is root-only then). */
+export function formatTunnelLine(receivingIp: string, transmitIp: string, tunnelId: string | undefined, cookie: string | null = null): string {
+  return `${receivingIp} ${transmitIp} - ${tunnelId ?? '-'}${cookie ? ` cookie=${cookie}` : ''}`;
 }

@@ -84,7 +84,17 @@ export function spawnDetached(argv: readonly string[], logFile?: number): number
 
 /** Shell-style rendering of argv, for messages and --dry-run output. */
 export function formatArgv(argv: readonly string[]): string {
-  return argv.map(quoteWord).join(' ');
+  return redactSecrets(argv).map(quoteWord).join(' ');
+}
+
+/** The words whose next word is a secret (an L2TPv3 cookie): never shown in `[#]` lines, --dry-run, logs or errors. */
+const SECRET_KEYWORDS = new Set(['cookie', 'peer_cookie']);
+export const HIDDEN = '<hidden>';
+
+/** argv with every secret replaced by HIDDEN: for display only, never for running. */
+export function redactSecrets(argv: readonly string[]): readonly string[] {
+  if (argv[0] !== 'ip' || !argv.includes('l2tp')) return argv;
+  return argv.map((word, i) => (i > 0 && SECRET_KEYWORDS.has(argv[i - 1]!) ? HIDDEN : word));
 }
 
 function quoteWord(word: string): string {

@@ -18,6 +18,9 @@ export interface L2tpSession {
   readonly peerTunnelId: number;
   /** The Ethernet session interface, e.g. ruei-mtun-00000. */
   readonly interface: string;
+  /** The cookie the session expects in packets it receives, and the one it sends (hex); null: none. */
+  readonly cookie: string | null;
+  readonly peerCookie: string | null;
 }
 
 export interface L2tpState {
@@ -38,6 +41,8 @@ interface RawSession {
   peer_session_id?: number;
   peer_tunnel_id?: number;
   interface?: string;
+  cookie?: string;
+  peer_cookie?: string;
 }
 
 export function parseL2tpTunnels(json: string): L2tpTunnel[] {
@@ -59,6 +64,8 @@ export function parseL2tpSessions(json: string): L2tpSession[] {
     peerSessionId: s.peer_session_id ?? 0,
     peerTunnelId: s.peer_tunnel_id ?? 0,
     interface: s.interface ?? '',
+    cookie: s.cookie ?? null,
+    peerCookie: s.peer_cookie ?? null,
   }));
 }
 
@@ -83,9 +90,13 @@ export function addTunnelArgs(tunnelId: number, peerTunnelId: number, local: str
   return ['l2tp', 'add', 'tunnel', 'tunnel_id', String(tunnelId), 'peer_tunnel_id', String(peerTunnelId), 'encap', 'ip', 'local', local, 'remote', remote];
 }
 
-/** `ip l2tp add session ...` arguments for an Ethernet session with a named interface. */
-export function addSessionArgs(name: string, tunnelId: number, sessionId: number, peerSessionId: number): string[] {
-  return ['l2tp', 'add', 'session', 'name', name, 'tunnel_id', String(tunnelId), 'session_id', String(sessionId), 'peer_session_id', String(peerSessionId)];
+/**
+ * `ip l2tp add session ...` arguments for an Ethernet session with a named interface; with a cookie, the same one
+ * both ways (the kernel checks `cookie` on what arrives and puts `peer_cookie` on what it sends).
+ */
+export function addSessionArgs(name: string, tunnelId: number, sessionId: number, peerSessionId: number, cookie: string | null = null): string[] {
+  const args = ['l2tp', 'add', 'session', 'name', name, 'tunnel_id', String(tunnelId), 'session_id', String(sessionId), 'peer_session_id', String(peerSessionId)];
+  return cookie ? [...args, 'cookie', cookie, 'peer_cookie', cookie] : args;
 }
 
 /** Deleting a tunnel deletes its sessions and their interfaces with it. */

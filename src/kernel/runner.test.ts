@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { systemRunner } from './runner.js';
 import { ip, tc } from '../plan/operation.js';
-import { formatArgv } from './exec.js';
+import { CommandError, formatArgv } from './exec.js';
 
 test('dry-run prints every change as "[#] command" and runs nothing', async () => {
   const lines: string[] = [];
@@ -37,4 +37,10 @@ test('a write is shown as the shell line; a retried operation runs again until i
   assert.equal((await readFile(counter, 'utf8')).trim(), '3', 'ran three times');
   assert.equal(await readFile(join(dir, 'rps_cpus'), 'utf8'), '2\n');
   assert.equal(lines[1], `[#] echo 2 > ${join(dir, 'rps_cpus')}`);
+});
+
+test('formatArgv never shows an L2TPv3 cookie: [#] lines, --dry-run and errors print <hidden> in its place', () => {
+  const argv = ['ip', 'l2tp', 'add', 'session', 'name', 'ruei-tun1', 'tunnel_id', '7', 'session_id', '7', 'peer_session_id', '7', 'cookie', '0123456789abcdef', 'peer_cookie', '0123456789abcdef'];
+  assert.equal(formatArgv(argv), "ip l2tp add session name ruei-tun1 tunnel_id 7 session_id 7 peer_session_id 7 cookie '<hidden>' peer_cookie '<hidden>'");
+  assert.ok(!new CommandError(argv, 2, 'RTNETLINK answers: File exists').message.includes('0123456789abcdef'));
 });

@@ -6,18 +6,25 @@ import { KEEPALIVE_PORT } from '../model/transmit.js';
 
 /**
  * Offsets in the outer IPv4 packet (header of 20 bytes): the L2TPv3 session header of `ip l2tp` sessions is the
- * 4-byte session ID plus the 4-byte default L2-specific sublayer (no cookie), so the inner Ethernet frame starts at
- * 28, its IPv4 header at 42 and, without options, its UDP header at 62. The filter matches only whole (unfragmented)
- * outer packets, and runs in the kernel, so the monitor never sees the mirrored traffic itself.
+ * 4-byte session ID, the cookie (none, or 8 bytes with cookie=) and the 4-byte default L2-specific sublayer, so the
+ * inner Ethernet frame starts at 28 (36 with a cookie), its IPv4 header at 42 (50) and, without options, its UDP
+ * header at 62 (70). The filter matches only whole (unfragmented) outer packets, and runs in the kernel, so the
+ * monitor never sees the mirrored traffic itself. Both layouts are captured whatever tunnels.conf says: a keepalive
+ * with a cookie the collector does not expect (or without one it does) is how a cookie mismatch shows.
  */
-const L2TP_HEADER = 8;
+const SESSION_ID = 4;
+const SUBLAYER = 4;
+export const COOKIE_BYTES = 8;
+const innerMatch = (cookie: number) =>
+  `ip[${40 + cookie}:2] = 0x0800 and ip[${42 + cookie}] & 0xf = 5 and ip[${51 + cookie}] = 17 and ip[${64 + cookie}:2] = ${KEEPALIVE_PORT}`;
 export const KEEPALIVE_CAPTURE_FILTER =
   `ip proto ${IPPROTO_L2TP} and ip[0] & 0xf = 5 and ip[6:2] & 0x3fff = 0 and ip[20:4] != 0` +
-  ` and ip[40:2] = 0x0800 and ip[42] & 0xf = 5 and ip[51] = 17 and ip[64:2] = ${KEEPALIVE_PORT}`;
-/** Room for the outer headers (cooked v2 20 + 20 + 8 + 14 + 20 + 8) and a keepalive of up to 4 KiB. */
+  ` and ((${innerMatch(0)}) or (${innerMatch(COOKIE_BYTES)}))`;
+/** Room for the outer headers (cooked v2 20 + 20 + 16 + 14 + 20 + 8) and a keepalive of up to 4 KiB. */
 export const KEEPALIVE_SNAPLEN = 4300;
 
-export type KeepaliveHandler = (source: string, sessionId: number, payload: Buffer) => void;
+/** `cookie`: the 8 bytes after the session ID as hex when the keepalive was found behind a cookie; null: no cookie. */
+export type KeepaliveHandler = (source: string, sessionId: number, payload: Buffer, cookie: string | null) => void;
 
 /** A FrameSink for the capture: hands every keepalive-shaped packet (valid or not) to `onKeepalive`. */
 export class KeepaliveExtractor implements FrameSink {
@@ -35,19 +42,27 @@ export class KeepaliveExtractor implements FrameSink {
     if (!decodeFrame(buf, offset, caplen, this.linkType, f) || f.family !== 4 || f.protocol !== IPPROTO_L2TP || f.outgoing) return false;
     const l2tp = f.transport;
     if (l2tp < 0) return false;
-    const inner = l2tp + L2TP_HEADER + 14;
-    const udp = inner + 20;
-    if (udp + 8 > f.end || buf.readUInt16BE(inner - 2) !== 0x0800 || buf[inner + 9] !== 17 || buf.readUInt16BE(udp + 2) !== KEEPALIVE_PORT) return false;
     const sessionId = buf.readUInt32BE(l2tp);
+    // The layout the sender's tunnel has, as far as the packet tells: a keepalive is a UDP packet to KEEPALIVE_PORT.
+    const cookieBytes = [0, COOKIE_BYTES].find((c) => this.isKeepalive(buf, l2tp + SESSION_ID + c + SUBLAYER + 14, f.end));
+    if (cookieBytes === undefined) return false;
+    const cookie = cookieBytes ? buf.toString('hex', l2tp + SESSION_ID, l2tp + SESSION_ID + cookieBytes) : null;
+    const udp = l2tp + SESSION_ID + cookieBytes + SUBLAYER + 14 + 20;
     const source = formatIPv4(buf.readUInt32BE(f.ip + 12));
     const udpLength = buf.readUInt16BE(udp + 4);
     const end = udp + udpLength;
     if (udpLength < 8 || end > f.end) {
       // Cut short: an empty payload, which the tracker counts as malformed.
-      this.onKeepalive(source, sessionId, Buffer.alloc(0));
+      this.onKeepalive(source, sessionId, Buffer.alloc(0), cookie);
       return true;
     }
-    this.onKeepalive(source, sessionId, Buffer.from(buf.subarray(udp + 8, end)));
+    this.onKeepalive(source, sessionId, Buffer.from(buf.subarray(udp + 8, end)), cookie);
     return true;
+  }
+
+  /** An IPv4 header without options at `inner`, carrying UDP to KEEPALIVE_PORT, after the ethertype 0x0800. */
+  private isKeepalive(buf: Buffer, inner: number, end: number): boolean {
+    const udp = inner + 20;
+    return udp + 8 <= end && buf.readUInt16BE(inner - 2) === 0x0800 && (buf[inner]! & 0xf) === 5 && buf[inner + 9] === 17 && buf.readUInt16BE(udp + 2) === KEEPALIVE_PORT;
   }
 }

@@ -51,7 +51,7 @@ export async function runMonitor(options: MonitorOptions): Promise<void> {
       const { sessions } = await readL2tp(runner);
       const byTunnel = new Map(sessions.map((s) => [s.tunnelId, s.interface]));
       tracker.setTunnels(config.map((t): ConfiguredTunnel => ({
-        line: t.line, tunnelId: t.tunnelId, localIp: t.receivingIp, remoteIp: t.transmitIp, interface: byTunnel.get(t.tunnelId) ?? null,
+        line: t.line, tunnelId: t.tunnelId, localIp: t.receivingIp, remoteIp: t.transmitIp, interface: byTunnel.get(t.tunnelId) ?? null, cookie: t.cookie,
       })));
     } catch (error) {
       log('error', `cannot read the kernel's L2TP sessions: ${(error as Error).message}`);
@@ -60,8 +60,8 @@ export async function runMonitor(options: MonitorOptions): Promise<void> {
   await refreshKernel();
   log('info', `monitoring ${config.length} tunnel(s) of ${options.configFile}; loss warning above ${options.lossWarnPercent} %`);
 
-  const extractor = new KeepaliveExtractor((source, sessionId, payload) => {
-    tracker.onKeepalive(Date.now(), source, sessionId, payload, readRxCounters);
+  const extractor = new KeepaliveExtractor((source, sessionId, payload, cookie) => {
+    tracker.onKeepalive(Date.now(), source, sessionId, payload, readRxCounters, cookie);
   });
   const snapshot = () => {
     const now = tracker.snapshot(Date.now(), { pid: process.pid, config: options.configFile });

@@ -67,6 +67,17 @@ export interface TunnelHealth {
   readonly fragmentedFrames?: number | null;
   /** The last settled interval; null until three keepalives with counters (version 2) have arrived. */
   readonly lastInterval: IntervalLoss | null;
+  /** Keepalives arrive with another cookie than tunnels.conf gives (or with one where it gives none); null: they agree. */
+  readonly cookieMismatch?: CookieMismatch | null;
+}
+
+/** The kernel drops every frame of a tunnel whose cookie differs: what the keepalives showed, and what to do. */
+export interface CookieMismatch {
+  /** What differs and the fix, in words (never the cookies themselves). */
+  readonly reason: string;
+  /** Keepalives that arrived with the wrong cookie, and when the last did. */
+  readonly keepalives: number;
+  readonly last: string;
 }
 
 /** Keepalives that arrived but belong to no configured tunnel, grouped by where they came from. */

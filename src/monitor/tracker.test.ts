@@ -4,8 +4,8 @@ import { encodeKeepalive, type SenderCounters } from '../keepalive/frame.js';
 import { HealthTracker, type ConfiguredTunnel, type RxCounters } from './tracker.js';
 
 const T0 = Date.parse('2026-11-23T10:00:00Z');
-const WEB1: ConfiguredTunnel = { line: 1, tunnelId: 0x0a01000b, localIp: '10.1.0.10', remoteIp: '10.1.0.11', interface: 'ruei-mtun-00000' };
-const WEB3: ConfiguredTunnel = { line: 2, tunnelId: 0x0a02000d, localIp: '10.1.0.10', remoteIp: '10.1.0.1', interface: 'ruei-mtun-00001' };
+const WEB1: ConfiguredTunnel = { line: 1, tunnelId: 0x0a01000b, localIp: '10.1.0.10', remoteIp: '10.1.0.11', interface: 'ruei-mtun-00000', cookie: null };
+const WEB3: ConfiguredTunnel = { line: 2, tunnelId: 0x0a02000d, localIp: '10.1.0.10', remoteIp: '10.1.0.1', interface: 'ruei-mtun-00001', cookie: null };
 
 function counters(sent: number): SenderCounters {
   return {
@@ -21,13 +21,13 @@ function counters(sent: number): SenderCounters {
 function setup(tunnels: ConfiguredTunnel[] = [WEB1, WEB3]) {
   const tracker = new HealthTracker({ startedMs: T0, lossWarnPercent: 1 });
   tracker.setTunnels(tunnels);
-  const send = (tunnel: ConfiguredTunnel, seq: number, sent: number | null, rx: number, options: { local?: string; source?: string; host?: string } = {}) => {
+  const send = (tunnel: ConfiguredTunnel, seq: number, sent: number | null, rx: number, options: { local?: string; source?: string; host?: string; cookie?: string | null } = {}) => {
     const payload = encodeKeepalive({
       tunnelId: tunnel.tunnelId, host: options.host ?? 'web', seq, time: new Date(T0 + seq * 1000).toISOString(), interval: 1,
       local: options.local ?? tunnel.remoteIp, ...(sent === null ? {} : { counters: counters(sent) }),
     });
     const read = (): RxCounters => ({ packets: rx, errors: 0, dropped: 0 });
-    return tracker.onKeepalive(T0 + seq * 1000 + 5, options.source ?? tunnel.remoteIp, tunnel.tunnelId, payload, read);
+    return tracker.onKeepalive(T0 + seq * 1000 + 5, options.source ?? tunnel.remoteIp, tunnel.tunnelId, payload, read, options.cookie === undefined ? tunnel.cookie : options.cookie);
   };
   const health = (tunnel: ConfiguredTunnel, atMs: number) => tracker.snapshot(atMs, { pid: 1, config: 'x' }).tunnels.find((h) => h.tunnelId === tunnel.tunnelId)!;
   return { tracker, send, health };
@@ -133,4 +133,24 @@ test('a version 1 keepalive (no counters, no local address) keeps the tunnel up 
   assert.equal(h.state, 'up');
   assert.equal(h.nat, true, '10.1.0.1 is not 10.2.0.13');
   assert.equal(h.lastInterval, null);
+});
+
+test('a cookie mismatch: the keepalive is not an arrival, the reason says what differs (never the cookie), agreement clears it', () => {
+  const secret = '0123456789abcdef';
+  const withCookie = { ...WEB1, cookie: secret };
+  const { tracker, send, health } = setup([withCookie, WEB3]);
+  assert.equal(send(withCookie, 1, 100, 0, { cookie: 'fedcba9876543210' }), 'cookie');
+  assert.equal(send(withCookie, 2, 200, 0, { cookie: null }), 'cookie');
+  assert.equal(send(WEB3, 1, 100, 100, { cookie: secret }), 'cookie');
+  const mismatch = health(withCookie, T0 + 3000).cookieMismatch!;
+  assert.match(mismatch.reason, /sends no cookie, but tunnels.conf line 1 has one/);
+  assert.equal(mismatch.keepalives, 2);
+  assert.equal(health(withCookie, T0 + 3000).keepalives, 0);
+  assert.match(health(WEB3, T0 + 3000).cookieMismatch!.reason, /sends a cookie, but tunnels.conf line 2 has none/);
+  const events = tracker.tick(T0 + 3000);
+  assert.equal(events.filter((e) => /cookie mismatch/.test(e.message)).length, 3);
+  assert.ok(events.every((e) => !e.message.includes(secret) && !e.message.includes('fedcba')));
+  assert.equal(send(withCookie, 3, 300, 300), 'tunnel');
+  assert.equal(health(withCookie, T0 + 4000).cookieMismatch, null);
+  assert.equal(health(withCookie, T0 + 4000).state, 'up');
 });

@@ -2,7 +2,7 @@
 import { describeTunnelId } from '../config/values.js';
 import { decodeKeepalive, type SenderCounters } from '../keepalive/frame.js';
 import { formatIPv4 } from '../config/values.js';
-import type { HealthSnapshot, IntervalLoss, TunnelHealth, TunnelState, UnknownSender } from './snapshot.js';
+import type { CookieMismatch, HealthSnapshot, IntervalLoss, TunnelHealth, TunnelState, UnknownSender } from './snapshot.js';
 
 /** A keepalive interval that has passed without a keepalive counts as missed after this fraction of an interval more. */
 const GRACE = 0.5;
@@ -22,6 +22,8 @@ export interface ConfiguredTunnel {
   readonly remoteIp: string;
   /** Its session interface in the kernel; null when there is none. */
   readonly interface: string | null;
+  /** The cookie tunnels.conf gives it (hex); null: none. */
+  readonly cookie: string | null;
 }
 
 /** Receive counters of a session interface at the moment a keepalive arrived. */
@@ -69,6 +71,7 @@ interface Entry {
   /** The intervals whose loss is not settled yet, oldest first, with the deficit at their end. */
   pending: { seconds: number; sent: number; received: number; deficit: number }[];
   lastInterval: IntervalLoss | null;
+  cookieMismatch: CookieMismatch | null;
 }
 
 export interface TrackerOptions {
@@ -76,7 +79,7 @@ export interface TrackerOptions {
   readonly lossWarnPercent: number;
 }
 
-export type KeepaliveVerdict = 'tunnel' | 'unknown' | 'malformed';
+export type KeepaliveVerdict = 'tunnel' | 'unknown' | 'malformed' | 'cookie';
 
 export class HealthTracker {
   private readonly entries = new Map<number, Entry>();
@@ -94,6 +97,7 @@ export class HealthTracker {
       keep.add(conf.tunnelId);
       const entry = this.entries.get(conf.tunnelId);
       if (entry && entry.conf.remoteIp === conf.remoteIp && entry.conf.localIp === conf.localIp) {
+        if (entry.conf.cookie !== conf.cookie) entry.cookieMismatch = null;
         // A new session interface has fresh counters: the next keepalive is a new baseline, not an interval.
         if (entry.conf.interface !== conf.interface && entry.last) entry.last = { ...entry.last, rx: null };
         entry.conf = conf;
@@ -106,7 +110,7 @@ export class HealthTracker {
    * One keepalive payload that arrived from `source` in session `sessionId`. `readRx` reads the session interface's
    * counters now: right after the keepalive, so they cover exactly the frames sent before it.
    */
-  onKeepalive(nowMs: number, source: string, sessionId: number, payload: Buffer, readRx: (ifname: string) => RxCounters | null): KeepaliveVerdict {
+  onKeepalive(nowMs: number, source: string, sessionId: number, payload: Buffer, readRx: (ifname: string) => RxCounters | null, cookie: string | null = null): KeepaliveVerdict {
     const keepalive = decodeKeepalive(payload);
     if (!keepalive) {
       this.malformedKeepalives++;
@@ -116,6 +120,15 @@ export class HealthTracker {
     if (!entry || entry.conf.remoteIp !== source) {
       this.recordUnknown(nowMs, source, sessionId, keepalive.tunnelId, keepalive.host, entry ? 'address' : 'session');
       return 'unknown';
+    }
+    if (cookie !== entry.conf.cookie) {
+      // The kernel dropped this keepalive, and every frame of the tunnel with it: no arrival, the tunnel goes down.
+      this.recordCookieMismatch(entry, nowMs, cookie);
+      return 'cookie';
+    }
+    if (entry.cookieMismatch) {
+      this.events.push({ level: 'info', tunnelId: entry.conf.tunnelId, message: `tunnel ${describeTunnelId(entry.conf.tunnelId)} (${source}): the cookie agrees with tunnels.conf again` });
+      entry.cookieMismatch = null;
     }
     const rx = entry.conf.interface ? readRx(entry.conf.interface) : null;
     const sentAtMs = Date.parse(keepalive.time);
@@ -230,6 +243,21 @@ export class HealthTracker {
     }
   }
 
+  /** Said once when it starts; the values are never told (they are the tunnel's secret). */
+  private recordCookieMismatch(entry: Entry, nowMs: number, received: string | null): void {
+    const line = entry.conf.line;
+    const reason = received === null
+      ? `the web server sends no cookie, but tunnels.conf line ${line} has one: give the web server's tunnel.conf line the same cookie= and run ux-tunnel-transmit restart there (or remove it from line ${line} and run ux-tunnel-receive reload)`
+      : entry.conf.cookie === null
+        ? `the web server sends a cookie, but tunnels.conf line ${line} has none: copy the web server's cookie= to line ${line} and run ux-tunnel-receive reload`
+        : `the web server's cookie is not the one of tunnels.conf line ${line}: copy the cookie= of line ${line} to the web server's tunnel.conf and run ux-tunnel-transmit restart there`;
+    const id = entry.conf.tunnelId;
+    if (entry.cookieMismatch?.reason !== reason) {
+      this.events.push({ level: 'warning', tunnelId: id, message: `tunnel ${describeTunnelId(id)} (${entry.conf.remoteIp}): cookie mismatch, the kernel drops all its frames: ${reason}` });
+    }
+    entry.cookieMismatch = { reason, keepalives: (entry.cookieMismatch?.keepalives ?? 0) + 1, last: new Date(nowMs).toISOString() };
+  }
+
   private recordUnknown(nowMs: number, source: string, sessionId: number, tunnelId: number, host: string, reason: UnknownSender['reason']): void {
     this.unknownKeepalives++;
     const key = `${source}/${sessionId}`;
@@ -253,7 +281,7 @@ function isRestart(prev: Arrival, now: Arrival): boolean {
 function newEntry(conf: ConfiguredTunnel): Entry {
   return {
     conf, state: 'waiting', last: null, interval: null, source: null, nat: null, keepalives: 0, sequenceGaps: 0, senderRestarts: 0,
-    mirrored: 0, sent: 0, received: 0, senderErrors: 0, senderDrops: 0, budgetShed: 0, receiveErrors: 0, lost: 0, pending: [], lastInterval: null,
+    mirrored: 0, sent: 0, received: 0, senderErrors: 0, senderDrops: 0, budgetShed: 0, receiveErrors: 0, lost: 0, pending: [], lastInterval: null, cookieMismatch: null,
   };
 }
 
@@ -269,6 +297,7 @@ function toHealth(e: Entry, state: TunnelState, nowMs: number): TunnelHealth {
     mirroredFrames: e.mirrored, sentFrames: e.sent, receivedFrames: e.received, lostFrames: lost,
     lossPercent: e.sent > 0 ? (lost / e.sent) * 100 : null,
     senderErrors: e.senderErrors, senderDrops: e.senderDrops, budgetShed: e.budgetShed, receiveErrors: e.receiveErrors, lastInterval: e.lastInterval,
+    cookieMismatch: e.cookieMismatch,
   };
 }
 

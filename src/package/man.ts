@@ -250,7 +250,7 @@ function sideSpecs(): PageSpec[] {
     },
     {
       name: 'ux-tunnel-receive', section: 8, what: 'terminate the L2TPv3 tunnels of ux-tunnel-transmit on the collector and deliver their frames to ruei-mtun', doc: 'docs/receive.md', help: RECEIVE_HELP,
-      sections: [['Commands', 'OPERATION'], ['Tunnel health: the monitor', 'TUNNEL HEALTH']],
+      sections: [['Commands', 'OPERATION'], ['Source pinning', 'SOURCE PINNING'], ['Tunnel health: the monitor', 'TUNNEL HEALTH']],
       files: [...conf('receive', 'tunnels.conf'), unit('ux-tunnel-receive', 'the tunnels and ruei-mtun (start, reload, stop)'),
         unit('ux-tunnel-receive-monitor', 'the tunnel-health monitor'),
         ['/etc/default/ux-tunnel-receive-monitor', 'UX_TUNNEL_MONITOR_OPTIONS="..." (optional): the options of the monitor service'],
@@ -264,7 +264,7 @@ function sideSpecs(): PageSpec[] {
     },
     {
       name: 'tunnels.conf', section: 5, what: 'the collector\'s ux-tunnel-receive configuration: one line per web server', doc: 'docs/receive.md',
-      synopsis: '/etc/ux-tunnel/receive/tunnels.conf', sections: [['Configuration: `tunnels.conf`', 'DESCRIPTION']], files: conf('receive', 'tunnels.conf', ''),
+      synopsis: '/etc/ux-tunnel/receive/tunnels.conf', sections: [['Configuration: `tunnels.conf`', 'DESCRIPTION'], ['Cookies', 'COOKIES']], files: conf('receive', 'tunnels.conf', ''),
       seeAlso: ['ux-tunnel-receive(8)', 'tunnel.conf(5)'],
     },
   ];

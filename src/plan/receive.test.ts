@@ -11,7 +11,7 @@ const show = (ops: readonly Operation[]) => ops.map((o) => formatArgv(argvOf(o))
 
 function tunnel(n: number, line = n, id?: number): ReceiveTunnel {
   const transmitIp = formatIPv4(0x0a000000 + 0x10000 + n); // 10.1.x.y
-  return { line, receivingIp: '10.0.0.1', transmitIp, tunnelId: id ?? 0x0a010000 + n, explicitId: id !== undefined };
+  return { line, receivingIp: '10.0.0.1', transmitIp, tunnelId: id ?? 0x0a010000 + n, explicitId: id !== undefined, cookie: null };
 }
 const many = (count: number, from = 1) => Array.from({ length: count }, (_, i) => tunnel(from + i, from + i));
 
@@ -185,4 +185,18 @@ test('stop removes every owned object and nothing else; stop on a clean kernel d
   assert.deepEqual(k.links.map((l) => l.name), ['eth0']);
   assert.deepEqual([k.tunnels, k.sessions, [...k.qdiscs.keys()], [...k.filters.values()].flat()], [[], [], [], []]);
   assert.deepEqual(planReceiveStop(stateOf(k)), []);
+});
+
+test('a cookie goes on the session both ways (shown hidden); a changed cookie remakes only that tunnel, an unchanged one is kept', () => {
+  const cookie = (t: ReceiveTunnel, value: string | null): ReceiveTunnel => ({ ...t, cookie: value });
+  const k = started([cookie(tunnel(1), '0123456789abcdef'), tunnel(2)]);
+  assert.deepEqual(k.sessions.map((s) => [s.cookie, s.peerCookie]), [['0123456789abcdef', '0123456789abcdef'], [null, null]]);
+  const same = planReceive([cookie(tunnel(1), '0123456789abcdef'), tunnel(2)], stateOf(k));
+  assert.deepEqual(show(same.operations), []);
+  const changed = planReceive([cookie(tunnel(1), '1111111111111111'), tunnel(2)], stateOf(k));
+  assert.deepEqual(changed.replaced.map((r) => r.tunnel.line), [1]);
+  assert.deepEqual(changed.kept.map((r) => r.tunnel.line), [2]);
+  const printed = show(changed.operations).join('\n');
+  assert.match(printed, /ip l2tp add session name ruei-mtun-00002 tunnel_id 167837697 session_id 167837697 peer_session_id 167837697 cookie '<hidden>' peer_cookie '<hidden>'/);
+  assert.ok(!printed.includes('1111111111111111'));
 });

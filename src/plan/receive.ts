@@ -112,7 +112,7 @@ export function planReceive(desired: readonly ReceiveTunnel[], state: ReceiveKer
   const replaceDeletesEnd = replaceDeletes.length > 0 ? operations.length : 0;
   for (const { tunnel, ifname } of create) {
     const id = tunnel.tunnelId;
-    operations.push(...L2TPV3_IP.create({ tunnelId: id, local: tunnel.receivingIp, remote: tunnel.transmitIp, ifname }));
+    operations.push(...L2TPV3_IP.create({ tunnelId: id, local: tunnel.receivingIp, remote: tunnel.transmitIp, ifname, cookie: tunnel.cookie }));
     // Before the interface is up: no IPv6 link-local address, so the collector never sends NDP/MLD into a tunnel.
     if (state.ipv6) operations.push(ip(['link', 'set', 'dev', ifname, 'addrgenmode', 'none']));
     operations.push(ip(['link', 'set', 'dev', ifname, 'mtu', String(RECEIVE_MTU), 'promisc', 'on']));
@@ -200,7 +200,8 @@ function matches(t: L2tpTunnel, sessions: readonly L2tpSession[], want: ReceiveT
   const id = want.tunnelId;
   const s = sessions[0]!;
   return sessions.length === 1 && t.encap.toUpperCase() === 'IP' && t.local === want.receivingIp && t.peer === want.transmitIp
-    && t.peerTunnelId === id && s.sessionId === id && s.peerSessionId === id && sessionInterfaceIndex(s.interface) !== null;
+    && t.peerTunnelId === id && s.sessionId === id && s.peerSessionId === id && sessionInterfaceIndex(s.interface) !== null
+    && s.cookie === want.cookie && s.peerCookie === want.cookie; // a changed cookie: the session is made again
 }
 
 function repairLink(link: Link): Operation[] {

@@ -35,7 +35,7 @@ function started(conf = CONF, base: TransmitKernelState = EMPTY, packets = 0): T
     masters: new Map([[VETH_OUT, BRIDGE], [SESSION_IF, BRIDGE]]),
     vethInAddresses: ['169.254.115.1'], vethInNoArp: true, sessionRootQdisc: 'noqueue', mirrorRpsMask: 2n,
     tunnels: [...base.tunnels, { tunnelId: conf.tunnelId, peerTunnelId: conf.tunnelId, encap: 'IP', local: conf.transmitIp, peer: conf.receivingIp }],
-    sessions: [...base.sessions, { sessionId: conf.tunnelId, tunnelId: conf.tunnelId, peerSessionId: conf.tunnelId, peerTunnelId: conf.tunnelId, interface: SESSION_IF }],
+    sessions: [...base.sessions, { sessionId: conf.tunnelId, tunnelId: conf.tunnelId, peerSessionId: conf.tunnelId, peerTunnelId: conf.tunnelId, interface: SESSION_IF, cookie: conf.cookie, peerCookie: conf.cookie }],
     qdiscs: new Map([...base.qdiscs, [conf.mirrorIf, { dev: conf.mirrorIf, kind: base.qdiscs.get(conf.mirrorIf)?.kind ?? 'clsact' }]]),
     filters: [...base.filters, ...filters],
   };

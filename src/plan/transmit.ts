@@ -92,13 +92,14 @@ export function planStart(conf: TunnelConf, state: TransmitKernelState): Transmi
   const ourTunnel = ourSession ? state.tunnels.find((t) => t.tunnelId === ourSession.tunnelId) : undefined;
   const id = conf.tunnelId;
   const tunnelOk = ourSession && ourTunnel && ourTunnel.tunnelId === id && ourTunnel.peerTunnelId === id && ourTunnel.local === conf.transmitIp &&
-    ourTunnel.peer === conf.receivingIp && ourTunnel.encap.toUpperCase() === 'IP' && ourSession.sessionId === id && ourSession.peerSessionId === id;
+    ourTunnel.peer === conf.receivingIp && ourTunnel.encap.toUpperCase() === 'IP' && ourSession.sessionId === id && ourSession.peerSessionId === id &&
+    ourSession.cookie === conf.cookie && ourSession.peerCookie === conf.cookie;
   const clash = state.tunnels.find((t) => t.tunnelId === id && t.tunnelId !== ourTunnel?.tunnelId);
   if (clash) conflicts.push(`L2TP tunnel ID ${id} is already used by another tunnel (${clash.local} -> ${clash.peer}) that is not ours: give a unique tunnel-id in field 5 of ${conf.file}:${conf.line} (and the same on the receive side)`);
   if (links.has(SESSION_IF) && !ourSession) conflicts.push(`an interface ${SESSION_IF} exists that is not an L2TP session: remove or rename it`);
   if (!tunnelOk) {
     if (ourTunnel) ops.push(L2TPV3_IP.remove(ourTunnel.tunnelId));
-    ops.push(...L2TPV3_IP.create({ tunnelId: id, local: conf.transmitIp, remote: conf.receivingIp, ifname: SESSION_IF }));
+    ops.push(...L2TPV3_IP.create({ tunnelId: id, local: conf.transmitIp, remote: conf.receivingIp, ifname: SESSION_IF, cookie: conf.cookie }));
     recreated.add(SESSION_IF);
   }
 

@@ -8,10 +8,11 @@ export const L2TPV3_IP: Transport = {
   name: 'L2TPv3/IP',
   // Outer IPv4 header (20) + session ID (4) + the default L2-specific sublayer iproute2 asks for (4); no cookie.
   overhead: 28,
+  cookieOverhead: 8,
   modules: ['l2tp_core', 'l2tp_netlink', 'l2tp_eth', 'l2tp_ip'],
-  create: ({ tunnelId: id, local, remote, ifname }) => [
+  create: ({ tunnelId: id, local, remote, ifname, cookie }) => [
     ip(addTunnelArgs(id, id, local, remote), ip(delTunnelArgs(id))),
-    ip(addSessionArgs(ifname, id, id, id)),
+    ip(addSessionArgs(ifname, id, id, id, cookie)),
   ],
   remove: (tunnelId) => ip(delTunnelArgs(tunnelId)),
 };

@@ -9,13 +9,17 @@ export interface TunnelEnds {
   readonly remote: string;
   /** The Ethernet session interface (ruei-tun1, ruei-mtun-NNNNN). */
   readonly ifname: string;
+  /** The 64-bit cookie (16 hex digits) both ends put in and check; null: none. */
+  readonly cookie: string | null;
 }
 
 export interface Transport {
   /** How users and messages name it, e.g. "L2TPv3/IP". */
   readonly name: string;
-  /** Bytes the transport adds to each mirrored Ethernet frame on the path, the outer IP header included. */
+  /** Bytes the transport adds to each mirrored Ethernet frame on the path, the outer IP header included (no cookie). */
   readonly overhead: number;
+  /** Bytes a 64-bit cookie adds on top of `overhead`. */
+  readonly cookieOverhead: number;
   /** Kernel modules it needs on either side. */
   readonly modules: readonly string[];
   /** The operations that create the tunnel and its session interface (the first one's undo removes both). */

@@ -1,5 +1,5 @@
 // `ux-tunnel-receive config add|remove|list`: edit tunnels.conf (atomically, comments kept) and apply the change live.
-import { UsageError, type ParsedArgs } from '../args.js';
+import { stringFlag, UsageError, type ParsedArgs } from '../args.js';
 import { UserError } from '../main.js';
 import { addTunnel, EditError, newLineErrors, removeTunnel, writeFileAtomic, type Edit } from '../../config/tunnels-edit.js';
 import { ConfigErrors } from '../../config/errors.js';
@@ -9,7 +9,10 @@ import { describeTunnelId } from '../../config/values.js';
 import { AGGREGATION_IF } from '../../model/receive.js';
 import { applyPlan, isDryRun, loadConfig, makeRunner, missingConfigOk, planChecked, PROGRAM, readConfigText, receiveConfigPath, requireKernel } from './common.js';
 import { alignedRows } from '../../diag/table.js';
+import { randomBytes } from 'node:crypto';
+import { parseCookie } from '../../config/tunnel-options.js';
 import { readSettledReceiveState } from '../../kernel/receive-state.js';
+import { HIDDEN } from '../../kernel/exec.js';
 
 export async function runConfig(args: ParsedArgs): Promise<number> {
   const [, action, ...rest] = args.words;
@@ -18,9 +21,9 @@ export async function runConfig(args: ParsedArgs): Promise<number> {
   let edit: Edit;
   const text = readConfigText(file, action === 'add');
   try {
-    if (action === 'add' && (rest.length === 2 || rest.length === 3)) edit = addTunnel(file, text, rest[0]!, rest[1]!, rest[2]);
+    if (action === 'add' && (rest.length === 2 || rest.length === 3)) edit = addTunnel(file, text, rest[0]!, rest[1]!, rest[2], cookieOf(args));
     else if (action === 'remove' && rest.length === 1) edit = removeTunnel(file, text, rest[0]!);
-    else throw new UsageError('usage: config add RECEIVING-IP TRANSMIT-IP [TUNNEL-ID] | config remove TRANSMIT-IP|TUNNEL-ID | config list');
+    else throw new UsageError('usage: config add RECEIVING-IP TRANSMIT-IP [TUNNEL-ID] [--cookie auto|HEX16] | config remove TRANSMIT-IP|TUNNEL-ID | config list');
   } catch (error) {
     if (error instanceof EditError) throw new UserError(`config ${action}: ${error.message}; ${file} was not changed`, error.exitCode);
     throw error;
@@ -44,7 +47,8 @@ export async function runConfig(args: ParsedArgs): Promise<number> {
   const what = `${action === 'add' ? 'added' : 'removed'} line ${edit.tunnel.line} (${edit.tunnel.receivingIp} ${edit.tunnel.transmitIp} tunnel ID ${describeTunnelId(edit.tunnel.tunnelId)})`;
   if (running) await applyPlan(plan, runner, `config ${action}`, state);
   if (runner.dryRun) {
-    process.stdout.write(`[info] would have ${what} in ${file}${running ? '' : `; ${AGGREGATION_IF} is not there (stopped), so nothing would be applied`}\n`);
+    const cookie = action === 'add' && edit.tunnel.cookie ? ' with a cookie (not shown in a dry run)' : '';
+    process.stdout.write(`[info] would have ${what}${cookie} in ${file}${running ? '' : `; ${AGGREGATION_IF} is not there (stopped), so nothing would be applied`}\n`);
     return 0;
   }
   try {
@@ -53,17 +57,37 @@ export async function runConfig(args: ParsedArgs): Promise<number> {
     throw new UserError(`cannot write ${file}: ${(error as Error).message}${running ? ' (the kernel already has the change: fix the file, then run reload)' : ''}`);
   }
   process.stdout.write(`[info] ${what} in ${file}${running ? '' : `; ${AGGREGATION_IF} is not there (stopped): the change applies at the next start`}\n`);
+  if (action === 'add' && edit.tunnel.cookie) {
+    // Asked for: the one place a cookie is printed, so it can be carried to the web server (keep it out of tickets).
+    const t = edit.tunnel;
+    const id = t.explicitId ? ` ${rest[2]}` : '';
+    process.stdout.write(`[info] ${file} is now readable by root only (it holds a secret)\n`);
+    process.stdout.write(`[info] the web server ${t.transmitIp} needs the same cookie: its tunnel.conf line is\n`);
+    process.stdout.write(`${t.receivingIp} ${t.transmitIp} MIRROR-IF PORTS${id} cookie=${t.cookie}\n`);
+    process.stdout.write(`[info] (MIRROR-IF and PORTS as on that web server, e.g. ens3 i80,i443; then run ux-tunnel-transmit restart there)\n`);
+  }
   return 0;
+}
+
+/** --cookie auto (64 random bits from the kernel's CSPRNG) or 16 hex digits; null without the flag. */
+function cookieOf(args: ParsedArgs): string | null {
+  const value = stringFlag(args, 'cookie');
+  if (value === undefined) return null;
+  if (value === 'auto') return randomBytes(8).toString('hex');
+  const parsed = parseCookie(value);
+  if (typeof parsed !== 'string') throw new UsageError(`--cookie: ${parsed.reason}`);
+  return parsed;
 }
 
 function list(args: ParsedArgs, file: string): number {
   const conf = loadConfig(file, readConfigText(file, missingConfigOk(args)));
   if (args.flags.get('json') === true) {
-    process.stdout.write(`${JSON.stringify({ config: file, tunnels: conf.tunnels }, null, 2)}\n`);
+    const tunnels = conf.tunnels.map((t) => ({ ...t, cookie: t.cookie ? HIDDEN : null })); // a secret: never printed
+    process.stdout.write(`${JSON.stringify({ config: file, tunnels }, null, 2)}\n`);
     return 0;
   }
-  const table = [['Line', 'Receiving IP', 'Transmit IP', 'Tunnel-ID']];
-  for (const t of conf.tunnels) table.push([String(t.line), t.receivingIp, t.transmitIp, `${describeTunnelId(t.tunnelId)}${t.explicitId ? '' : ' (derived)'}`]);
+  const table = [['Line', 'Receiving IP', 'Transmit IP', 'Tunnel-ID', 'Cookie']];
+  for (const t of conf.tunnels) table.push([String(t.line), t.receivingIp, t.transmitIp, `${describeTunnelId(t.tunnelId)}${t.explicitId ? '' : ' (derived)'}`, t.cookie ? 'yes' : '-']);
   process.stdout.write(`[info] ${file}: ${conf.tunnels.length} tunnel(s)\n`);
   process.stdout.write(alignedRows(table).map((line) => `${line}\n`).join(''));
   return 0;

@@ -4,10 +4,10 @@ import { parseArgs } from '../args.js';
 import { printHelp, unknownCommand } from '../help.js';
 import { RECEIVE_HELP } from './commands.js';
 import { runMain } from '../main.js';
-import { FIREWALL_VALUE_FLAGS, MONITOR_RUN_VALUE_FLAGS, MONITOR_VALUE_FLAGS, PIN_VALUE_FLAGS, STATUS_VALUE_FLAGS, TRAFFIC_VALUE_FLAGS } from '../flags.js';
+import { FIREWALL_VALUE_FLAGS, MONITOR_RUN_VALUE_FLAGS, MONITOR_VALUE_FLAGS, PIN_VALUE_FLAGS, COOKIE_VALUE_FLAGS, STATUS_VALUE_FLAGS, TRAFFIC_VALUE_FLAGS } from '../flags.js';
 
 
-const VALUE_FLAGS = [...new Set(['config', ...TRAFFIC_VALUE_FLAGS, ...MONITOR_VALUE_FLAGS, ...FIREWALL_VALUE_FLAGS, ...MONITOR_RUN_VALUE_FLAGS, ...STATUS_VALUE_FLAGS, ...PIN_VALUE_FLAGS])];
+const VALUE_FLAGS = [...new Set(['config', ...TRAFFIC_VALUE_FLAGS, ...MONITOR_VALUE_FLAGS, ...FIREWALL_VALUE_FLAGS, ...MONITOR_RUN_VALUE_FLAGS, ...STATUS_VALUE_FLAGS, ...PIN_VALUE_FLAGS, ...COOKIE_VALUE_FLAGS])];
 
 await runMain('ux-tunnel-receive', async () => {
   const args = parseArgs(process.argv.slice(2), VALUE_FLAGS, ['dry-run', 'json', 'purge', 'watch', 'verbose']);

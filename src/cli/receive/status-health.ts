@@ -1,7 +1,7 @@
 // Text for the monitor's part of `status`: the monitor line, loss and age cells, unknown senders.
 import { INFO, WARN } from '../../diag/table.js';
 import type { MonitorState } from '../../monitor/state-file.js';
-import type { HealthSnapshot } from '../../monitor/snapshot.js';
+import type { HealthSnapshot, TunnelHealth } from '../../monitor/snapshot.js';
 
 export function monitorLine(monitor: MonitorState): string {
   if (!monitor.running) {
@@ -22,6 +22,12 @@ export function formatAge(seconds: number | null): string {
   if (seconds < 120) return `${seconds.toFixed(0)} s ago`;
   if (seconds < 7200) return `${(seconds / 60).toFixed(0)} min ago`;
   return `${(seconds / 3600).toFixed(1)} h ago`;
+}
+
+/** One problem per tunnel whose keepalives arrive with another cookie (the monitor's finding): its frames are all dropped. */
+export function cookieProblems(rows: readonly { readonly line: number | null; readonly tunnelIdText: string; readonly remoteIp: string; readonly health: TunnelHealth | null }[]): string[] {
+  return rows.filter((r) => r.health?.cookieMismatch).map((r) =>
+    `line ${r.line}: tunnel ${r.tunnelIdText} (${r.remoteIp}): cookie mismatch (${r.health!.cookieMismatch!.keepalives} keepalive(s), last ${r.health!.cookieMismatch!.last}), the kernel drops all its frames: ${r.health!.cookieMismatch!.reason}`);
 }
 
 export function unknownSenderLines(snapshot: HealthSnapshot): string[] {

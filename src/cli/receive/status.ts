@@ -8,7 +8,7 @@ import { aggregationRow, tunnelRows, type AggregationRow, type TunnelRow } from 
 import { alignedRows, INFO, WARN } from '../../diag/table.js';
 import { monitorStateFile, readMonitorState, type MonitorState } from '../../monitor/state-file.js';
 import type { TunnelHealth } from '../../monitor/snapshot.js';
-import { formatAge, formatLoss, monitorLine, unknownSenderLines } from './status-health.js';
+import { cookieProblems, formatAge, formatLoss, monitorLine, unknownSenderLines } from './status-health.js';
 import { reassemblyWarnings } from '../../kernel/reassembly.js';
 import { readFragmentCounts } from '../../kernel/fragment-count.js';
 import { readRefusedSources, type RefusedSource } from '../../kernel/source-pin.js';
@@ -71,6 +71,7 @@ async function collectStatus(file: string, missingOk: boolean): Promise<Status> 
   }));
   const warnings = conf.tunnels.length > 0 ? reassemblyWarnings() : [];
   const problems = rows.filter((r) => r.configured && !r.present).map((r) => `line ${r.line}: tunnel ${r.tunnelIdText} (${r.remoteIp}) is missing from the kernel: run ux-tunnel-receive start (or systemctl start ux-tunnel-receive)`);
+  problems.push(...cookieProblems(rows));
   return {
     config: file,
     status: problems.length > 0 ? 'FAIL' : warnings.length > 0 ? 'WARN' : 'OK',
@@ -126,7 +127,7 @@ function renderText(status: Status): string {
       String(r.rx?.packets ?? '-'), String(r.rx?.bytes ?? '-'), String(r.rx ? r.rx.errors + r.rx.dropped : '-'), String(r.fragmented ?? '-')];
     if (withHealth) {
       const h = r.health;
-      row.push(h?.state ?? '-', formatAge(h?.keepaliveAgeSeconds ?? null), h?.nat == null ? '-' : h.nat ? 'yes' : 'no',
+      row.push(h?.cookieMismatch ? `${h.state} (cookie)` : h?.state ?? '-', formatAge(h?.keepaliveAgeSeconds ?? null), h?.nat == null ? '-' : h.nat ? 'yes' : 'no',
         String(h?.sentFrames ?? '-'), String(h?.receivedFrames ?? '-'),
         h?.lastInterval ? formatLoss(h.lastInterval.lost, h.lastInterval.lossPercent) : '-',
         h && h.sentFrames > 0 ? formatLoss(h.lostFrames, h.lossPercent) : '-', String(h?.senderDrops ?? '-'), String(h?.budgetShed ?? '-'), String(h?.sequenceGaps ?? '-'));

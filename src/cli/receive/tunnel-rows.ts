@@ -49,7 +49,7 @@ export function tunnelRows(configured: readonly ReceiveTunnel[], state: ReceiveK
   const ownedSessions = state.sessions.filter((s) => sessionInterfaceIndex(s.interface) !== null);
   const sessionByTunnel = new Map(ownedSessions.map((s) => [s.tunnelId, s]));
   const rows: TunnelRow[] = [];
-  const row = (line: number | null, tunnelId: number, localIp: string, remoteIp: string, configuredToo: boolean): TunnelRow => {
+  const row = (line: number | null, tunnelId: number, localIp: string, remoteIp: string, configuredToo: boolean, cookie?: string | null): TunnelRow => {
     const kernelTunnel = tunnels.get(tunnelId);
     const session = sessionByTunnel.get(tunnelId);
     const link = session ? links.get(session.interface) : undefined;
@@ -58,6 +58,7 @@ export function tunnelRows(configured: readonly ReceiveTunnel[], state: ReceiveK
     if (!kernelTunnel || !session || !link) problems.push('configured but not in the kernel: run ux-tunnel-receive reload');
     else {
       if (kernelTunnel.local !== localIp || kernelTunnel.peer !== remoteIp) problems.push(`the kernel tunnel runs ${kernelTunnel.local} -> ${kernelTunnel.peer}: run ux-tunnel-receive reload`);
+      if (cookie !== undefined && (session.cookie !== cookie || session.peerCookie !== cookie)) problems.push(`the kernel session's cookie is not the one of tunnels.conf line ${line}: run ux-tunnel-receive reload`);
       if (!link.up) problems.push(`${link.name} is down`);
       const qdisc = state.ingressQdiscs.get(link.name);
       if (qdisc?.ingressBlock !== MIRROR_BLOCK) problems.push(`${link.name} is not mirrored into ${AGGREGATION_IF} (no clsact on block ${MIRROR_BLOCK})`);
@@ -70,7 +71,7 @@ export function tunnelRows(configured: readonly ReceiveTunnel[], state: ReceiveK
       rx: link?.rx ?? null, status: problems.length ? 'FAIL' : 'OK', problems,
     };
   };
-  for (const t of configured) rows.push(row(t.line, t.tunnelId, t.receivingIp, t.transmitIp, true));
+  for (const t of configured) rows.push(row(t.line, t.tunnelId, t.receivingIp, t.transmitIp, true, t.cookie));
   const configuredIds = new Set(configured.map((t) => t.tunnelId));
   for (const s of ownedSessions) {
     const t = tunnels.get(s.tunnelId);

@@ -5,13 +5,21 @@ import { readReceiveState } from '../../kernel/receive-state.js';
 import { systemRunner } from '../../kernel/runner.js';
 import { aggregationRow, tunnelRows } from './tunnel-rows.js';
 import { alignedRows } from '../../diag/table.js';
+import { monitorStateFile, readMonitorState } from '../../monitor/state-file.js';
 
 /** Exit 1 when any row (or ruei-mtun itself) is FAIL, so a monitoring script needs only the status. */
 export async function runTunnelsCheck(args: ParsedArgs): Promise<number> {
   const file = receiveConfigPath(args);
   const conf = loadConfig(file, readConfigText(file, missingConfigOk(args)));
   const state = await readReceiveState(systemRunner({ echo: null }), false);
-  const rows = tunnelRows(conf.tunnels, state);
+  // The kernel cannot tell a cookie mismatch (it only drops): the monitor's keepalives can.
+  const monitor = readMonitorState(monitorStateFile());
+  const health = new Map((monitor.running ? monitor.snapshot.tunnels : []).map((h) => [h.tunnelId, h]));
+  const rows = tunnelRows(conf.tunnels, state).map((r) => {
+    const mismatch = r.configured ? health.get(r.tunnelId)?.cookieMismatch : null;
+    if (!mismatch) return r;
+    return { ...r, status: 'FAIL' as const, problems: [...r.problems, `cookie mismatch (seen in ${mismatch.keepalives} keepalive(s), last ${mismatch.last}), the kernel drops all its frames: ${mismatch.reason}`] };
+  });
   const aggregation = aggregationRow(state);
   const failed = rows.some((r) => r.status === 'FAIL') || aggregation.status === 'FAIL';
   if (args.flags.get('json') === true) {

@@ -30,10 +30,14 @@ export async function pathFacts(conf: TunnelConf, runner: KernelRunner): Promise
     throw new UserError(`no route from ${conf.transmitIp} to ${conf.receivingIp}: ${route.stderr.trim() || 'ip route get found none'}; add one, or check ${conf.file}:${conf.line}`);
   }
   const routeMtu = parsed.metrics?.find((m) => m.mtu)?.mtu ?? mtuOf(parsed.dev);
-  const wanted = nicMtu + ETHERNET_HEADER + L2TPV3_IP.overhead;
+  const overhead = overheadOf(conf);
+  const wanted = nicMtu + ETHERNET_HEADER + overhead;
   const pathMtu = await measurePathMtu(runner, conf.transmitIp, conf.receivingIp, routeMtu, wanted);
-  return { nic: conf.mirrorIf, nicMtu, collector: conf.receivingIp, routeDev: parsed.dev, routeMtu, pathMtu, overhead: L2TPV3_IP.overhead, transport: L2TPV3_IP.name };
+  return { nic: conf.mirrorIf, nicMtu, collector: conf.receivingIp, routeDev: parsed.dev, routeMtu, pathMtu, overhead, transport: conf.cookie ? `${L2TPV3_IP.name} with a cookie` : L2TPV3_IP.name };
 }
+
+/** What the tunnel adds to a mirrored frame on the path, a cookie included. */
+const overheadOf = (conf: TunnelConf) => L2TPV3_IP.overhead + (conf.cookie ? L2TPV3_IP.cookieOverhead : 0);
 
 /**
  * start's one line about the path (`nicMtu` from the kernel state start already read): a DF probe of the largest
@@ -41,7 +45,7 @@ export async function pathFacts(conf: TunnelConf, runner: KernelRunner): Promise
  * the probes cannot tell (no echo reply at all).
  */
 export async function pathLine(conf: TunnelConf, nicMtu: number, runner: KernelRunner): Promise<string | null> {
-  const outer = nicMtu + ETHERNET_HEADER + L2TPV3_IP.overhead;
+  const outer = nicMtu + ETHERNET_HEADER + overheadOf(conf);
   if (await probe(runner, conf.transmitIp, conf.receivingIp, outer)) return `${INFO}path: frames cross to ${conf.receivingIp} whole (${outer}-byte packets pass with DF)`;
   if (!(await probe(runner, conf.transmitIp, conf.receivingIp, 576))) return null;
   return `${WARN}path: the largest frames (${outer}-byte packets) do not cross to ${conf.receivingIp} whole: they are sent as IP fragments, which costs CPU on both hosts; ux-tunnel-transmit diag path says what to change`;

@@ -32,7 +32,7 @@ export interface FilterRow {
 
 export interface TransmitReport {
   readonly status: 'OK' | 'FAIL';
-  readonly tunnel: { readonly tunnelId: number; readonly tunnelIdText: string; readonly localIp: string; readonly remoteIp: string; readonly sessionId: number } | null;
+  readonly tunnel: { readonly tunnelId: number; readonly tunnelIdText: string; readonly localIp: string; readonly remoteIp: string; readonly sessionId: number; readonly cookie: boolean } | null;
   readonly interfaces: InterfaceRow[];
   readonly filters: FilterRow[];
   readonly keepalive: (KeepaliveStatus & { readonly ageSeconds: number | null; readonly stale: boolean }) | null;
@@ -47,6 +47,10 @@ export function transmitReport(state: TransmitKernelState, conf: TunnelConf | nu
   if (!session || !tunnel) problems.push(`the L2TP tunnel or its session ${SESSION_IF} does not exist: run ux-tunnel-transmit start`);
   else if (conf && (tunnel.local !== conf.transmitIp || tunnel.peer !== conf.receivingIp || tunnel.tunnelId !== conf.tunnelId)) {
     problems.push(`the tunnel runs ${tunnel.local} -> ${tunnel.peer} with ID ${tunnel.tunnelId}, but ${conf.file} says ${conf.transmitIp} -> ${conf.receivingIp} with ID ${conf.tunnelId}: run ux-tunnel-transmit restart`);
+  }
+  else if (conf && (session.cookie !== conf.cookie || session.peerCookie !== conf.cookie)) {
+    // Never the values: they are the tunnel's secret.
+    problems.push(`the tunnel's cookie is not the one ${conf.file}:${conf.line} gives (${conf.cookie ? 'cookie=' : 'no cookie'}): run ux-tunnel-transmit restart`);
   }
   const links = new Map(state.links.map((l) => [l.name, l]));
   const interfaces: InterfaceRow[] = TRANSMIT_INTERFACES.map((name) => {
@@ -77,7 +81,7 @@ export function transmitReport(state: TransmitKernelState, conf: TunnelConf | nu
   }
   return {
     status: problems.length > 0 ? 'FAIL' : 'OK',
-    tunnel: session && tunnel ? { tunnelId: tunnel.tunnelId, tunnelIdText: describeTunnelId(tunnel.tunnelId), localIp: tunnel.local, remoteIp: tunnel.peer, sessionId: session.sessionId } : null,
+    tunnel: session && tunnel ? { tunnelId: tunnel.tunnelId, tunnelIdText: describeTunnelId(tunnel.tunnelId), localIp: tunnel.local, remoteIp: tunnel.peer, sessionId: session.sessionId, cookie: session.peerCookie !== null } : null,
     interfaces, filters, keepalive: ka, problems,
   };
 }
