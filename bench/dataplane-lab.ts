@@ -11,7 +11,9 @@
 // skipped: ruei-veth1out's ingress redirects into ruei-tun1), budget (the product with budget-mbit=BUDGET_MBIT); and
 // two designs of the collector with the product's port mirror: redirect (the block's filter redirects each frame into
 // ruei-mtun instead of copying it, so the session interface's own stack never sees it), rps (RPS over every CPU on
-// the session interface: one busy sender's flows spread over the collector's CPUs, each flow kept on one). --underlay 9000: the web server's and collector's links
+// the session interface: one busy sender's flows spread over the collector's CPUs, each flow kept on one); and the
+// product with each option of issue 13: nopin (the collector without source pinning, which `port` has, by default),
+// cookie (a 64-bit L2TPv3 cookie on both lines), wireguard (the tunnel encrypted). --underlay 9000: the web server's and collector's links
 // and the switch ports to them at MTU 9000, the client's at 1500 (production frames stay 1514 bytes and cross whole).
 //
 //   ns client 10.0.0.1 --+                       +-- ns web 10.0.0.2 (iperf3 -s, ux-tunnel-transmit, mirror on eth0)
@@ -187,6 +189,18 @@ async function restoreDesign(mode: string): Promise<void> {
   if (mode === 'direct') for (const hook of ['ingress', 'egress']) await tcIn(NS.web, 'filter', 'del', 'dev', 'eth0', hook, 'pref', '100');
 }
 
+const COOKIE = '5a17c0ffee0c0de1';
+
+/** The options of the web server's line and of the collector's line for a mode of issue 13 (budget: the web's only). */
+function optionsOf(mode: string, keys: { collector: string; web: string } | null): [string, string] {
+  if (mode === 'budget') return [` budget-mbit=${BUDGET_MBIT}`, ''];
+  if (mode === 'cookie') return [` cookie=${COOKIE}`, ` cookie=${COOKIE}`];
+  if (mode === 'wireguard' && keys) return [` wireguard=${keys.collector}`, ` wireguard=${keys.web}`];
+  return ['', ''];
+}
+
+const publicKeyIn = (out: string) => /^wireguard=(\S+)$/m.exec(out)?.[1] ?? '';
+
 export interface Sample {
   mode: string;
   load: string;
@@ -262,11 +276,17 @@ async function main(): Promise<void> {
     await new Promise((r) => setTimeout(r, 1500));
     writeFileSync(join(work, 'tunnels.conf'), `${IP.collector} ${IP.web} - -\n`);
     await receive('start');
+    // Keys for the wireguard mode, made once (each side's next to its config file).
+    const keys = modes.includes('wireguard') ? { collector: publicKeyIn((await receive('keys')).stdout), web: publicKeyIn((await transmit('keys')).stdout) } : null;
     for (let round = 0; round < repeat; round++) {
       for (const mode of modes) {
         if (mode !== 'none') {
-          const options = mode === 'budget' ? ` budget-mbit=${BUDGET_MBIT}` : '';
-          writeFileSync(join(work, 'tunnel.conf'), `${IP.collector} ${IP.web} eth0 ${mode === 'all' ? 'all' : `i${PORT}`}${options}\n`);
+          const [options, collectorOptions] = optionsOf(mode, keys);
+          writeFileSync(join(work, 'tunnel.conf'), `${IP.collector} ${IP.web} eth0 ${mode === 'all' ? 'all' : `i${PORT}`}${options}\n`, { mode: 0o600 });
+          if (collectorOptions || mode === 'nopin') {
+            writeFileSync(join(work, 'tunnels.conf'), `${IP.collector} ${IP.web} - -${collectorOptions}\n`, { mode: 0o600 });
+            await receive('reload', '--source-pinning', mode === 'nopin' ? 'off' : 'on');
+          }
           await transmit('start');
           await alterDesign(mode);
         }
@@ -279,6 +299,10 @@ async function main(): Promise<void> {
         if (mode !== 'none') {
           await restoreDesign(mode);
           await transmit('stop');
+          if (optionsOf(mode, keys)[1] || mode === 'nopin') {
+            writeFileSync(join(work, 'tunnels.conf'), `${IP.collector} ${IP.web} - -\n`);
+            await receive('reload', '--source-pinning', 'on');
+          }
         }
       }
     }

@@ -26,9 +26,14 @@ const DESIGNS: ReadonlyArray<readonly [string, string]> = [
   ['nobridge', 'mirror queue without the bridge'],
   ['redirect', 'product, collector redirecting into ruei-mtun'],
   ['rps', 'product, collector with RPS on the session interface'],
+  ['nopin', 'product without source pinning (port has it, the default)'],
+  ['cookie', 'product with a 64-bit cookie'],
+  ['wireguard', 'product encrypted (WireGuard)'],
 ];
+/** The options of issue 13, each measured as the product with it: its cost is its production over the product's. */
+const OPTIONS = ['nopin', 'cookie', 'wireguard'];
 const UNDERLAYS: ReadonlyArray<{ readonly mtu: number; readonly modes: readonly string[]; readonly loads?: readonly string[] }> = [
-  { mtu: 1500, modes: ['none', 'port', 'budget', 'seed', 'direct', 'nobridge', 'redirect', 'rps'] },
+  { mtu: 1500, modes: ['none', 'port', 'budget', 'seed', 'direct', 'nobridge', 'redirect', 'rps', 'nopin', 'cookie', 'wireguard'] },
   { mtu: 9000, modes: ['none', 'port', 'seed', 'direct'], loads: ['200M', '0'] },
 ];
 
@@ -85,6 +90,11 @@ function underlayRows(mtu: number, loads: readonly string[], samples: readonly S
       if (load === '0') production.set(`${mtu} ${mode}`, { bps: bps.median, complete: complete.min });
       rows.push({ section: SECTION, name: `${at}${loadName(load)}: production, ${label}`, value: bps.median, unit: 'Mbit/s', spread: spreadOf(bps), verdict: 'n/a', note: `retransmits ${runs.map((s) => s.retransmits).join(', ')}` });
       rows.push({ section: SECTION, name: `${at}${loadName(load)}: production ratio, ${label} / none`, value: ratio, unit: 'x', ...(product200 ? { target: '>= 0.95x', verdict: check(ratio, '>=', 0.95) } : { verdict: 'n/a' as const }) });
+      const product = summarize(of('port').map((s) => s.bps / 1e6));
+      if (OPTIONS.includes(mode) && product.n > 0) {
+        // The option's cost: the product with it against the product as shipped (source pinning on), same load, same run.
+        rows.push({ section: SECTION, name: `${at}${loadName(load)}: cost of the option, ${label} / product`, value: bps.median / product.median, unit: 'x', verdict: 'n/a', note: `product ${product.median.toFixed(0)} Mbit/s, with the option ${bps.median.toFixed(0)} Mbit/s` });
+      }
       const outer = summarize(runs.map((s) => s.outerPackets! / Math.max(1, s.mirroredFrames!)));
       const notes = `collector ${COLLECTOR_SYSCTLS.length > 0 ? 'with the old max_dist 0 tuning' : 'with the kernel defaults'}; outer IP packets/frame ${outer.median.toFixed(2)}; softnet drops ${runs.map((s) => s.softnetDrops).join(', ')}; collector IpReasmFails ${runs.map((s) => s.reasmFails).join(', ')}; drops ${runs.map((s) => dropText(s.drops)).join(' | ')}`;
       // Retransmitted segments are mirrored twice, so bytes alone could hide a few lost frames: a failed reassembly is one.
@@ -102,7 +112,8 @@ function underlayRows(mtu: number, loads: readonly string[], samples: readonly S
 function bestPathRows(production: Map<string, { bps: number; complete: number }>): Row[] {
   const seed = production.get('1500 seed');
   if (!seed) return [];
-  const complete = [...production].filter(([key, p]) => !key.endsWith(' seed') && !key.endsWith(' budget') && p.complete >= 99.9);
+  const designOnly = (key: string) => !['seed', 'budget', ...OPTIONS].some((m) => key.endsWith(` ${m}`));
+  const complete = [...production].filter(([key, p]) => designOnly(key) && p.complete >= 99.9);
   const best = complete.sort((a, b) => b[1].bps - a[1].bps)[0];
   const fastest = [...production].filter(([key]) => !key.endsWith(' seed')).sort((a, b) => b[1].bps - a[1].bps)[0];
   const describe = ([key, p]: [string, { bps: number; complete: number }]) => `underlay ${key.replace(' ', ', ')}: ${p.bps.toFixed(0)} Mbit/s, mirror ${p.complete.toFixed(1)} % complete`;

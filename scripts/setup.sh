@@ -11,7 +11,7 @@ say() { [ "$QUIET" = 1 ] || echo "[setup] $*"; }
 DEB_PACKAGES=(
   qemu-system-x86_64:qemu-system-x86 tcpdump:tcpdump ip:iproute2 modprobe:kmod cpio:cpio curl:curl
   nginx:nginx tshark:tshark iperf3:iperf3 nft:nftables iptables:iptables ab:apache2-utils
-  systemd-analyze:systemd python3:python3 ping:iputils-ping
+  systemd-analyze:systemd python3:python3 ping:iputils-ping wg:wireguard-tools
   rpmbuild:rpm rpmlint:rpmlint lintian:lintian dpkg-deb:dpkg readelf:binutils xz:xz-utils groff:groff
 )
 

@@ -7,6 +7,9 @@ import * as nftables from '../firewall/nftables.js';
 import { readStatus, type FirewallStatus } from '../firewall/status.js';
 import type { FirewallSide } from '../firewall/side.js';
 import { UserError } from './main.js';
+import { readFileSync } from 'node:fs';
+import { configPath } from '../config/paths.js';
+import { WG_PORT } from '../transport/wireguard.js';
 
 export { FIREWALL_VALUE_FLAGS } from './flags.js';
 
@@ -20,24 +23,26 @@ export async function runFirewall(args: ParsedArgs, side: FirewallSide, runner: 
     throw new UsageError('firewall takes open, close or status');
   }
   if (action !== 'status' && !runner.dryRun) requireNetAdmin(`firewall ${action}`);
-  const before = await readStatus(runner, side, zone);
+  const wireguard = wantsWireguard(configPath(side, stringFlag(args, 'config')));
+  const before = await readStatus(runner, side, zone, wireguard);
   const out: string[] = [];
   if (action !== 'status') {
     if (before.backend === 'unknown') throw new UserError(`cannot ${action} the firewall: ${before.unknown}`);
     if (before.backend === 'none') {
       throw new UserError(`neither firewalld (firewall-cmd --state) nor nftables (nft) is present on this host, so there is no local firewall to ${action}; allow IP protocol 115 in any other firewall or cloud security list between the hosts (${HOW})`);
     }
-    const operations = planFor(action, side, before);
+    const operations = planFor(action, side, before, wireguard);
     await runner.apply(operations);
     out.push(describeChange(action, before, operations.length, runner.dryRun));
   }
-  const after = action === 'status' || runner.dryRun ? before : await readStatus(runner, side, zone);
+  const after = action === 'status' || runner.dryRun ? before : await readStatus(runner, side, zone, wireguard);
   if (json) {
     const { ruleset: _omit, ...plain } = after;
     void _omit;
     process.stdout.write(`${JSON.stringify({ side, ...plain }, null, 2)}\n`);
   } else {
     out.push(...describeStatus(after, side));
+    if (wireguard) out.push(`[info] the config has encrypted tunnels (wireguard=): UDP port ${WG_PORT} is part of "allowed" above`);
     process.stdout.write(out.map((line) => `${line}\n`).join(''));
   }
   if (after.mistakes.length > 0 && !json) {
@@ -47,11 +52,23 @@ export async function runFirewall(args: ParsedArgs, side: FirewallSide, runner: 
   return action === 'status' && (!after.allowed || after.unknown) ? 1 : 0;
 }
 
-function planFor(action: 'open' | 'close', side: FirewallSide, status: FirewallStatus) {
+function planFor(action: 'open' | 'close', side: FirewallSide, status: FirewallStatus, wireguard: boolean) {
   if (status.backend === 'firewalld') {
-    return action === 'open' ? firewalld.planOpen(side, status.zone!) : firewalld.planClose(side, status.zone!);
+    return action === 'open' ? firewalld.planOpen(side, status.zone!, wireguard) : firewalld.planClose(side, status.zone!, wireguard);
   }
-  return action === 'open' ? nftables.planOpen(status.ruleset!, side) : nftables.planClose(status.ruleset!);
+  return action === 'open' ? nftables.planOpen(status.ruleset!, side, wireguard) : nftables.planClose(status.ruleset!);
+}
+
+/**
+ * Whether the side's config has an encrypted tunnel, whose WireGuard port then needs opening too. Read leniently (the
+ * firewall is not the place to report a broken config, start is): a missing or unreadable file means none.
+ */
+function wantsWireguard(file: string): boolean {
+  try {
+    return readFileSync(file, 'utf8').split('\n').some((line) => /(^|\s)wireguard=/.test(line.replace(/#.*$/, '')));
+  } catch {
+    return false;
+  }
 }
 
 function describeChange(action: 'open' | 'close', status: FirewallStatus, count: number, dryRun: boolean): string {

@@ -1,5 +1,6 @@
 // Named options after the vendor's positional fields of a tunnel.conf or tunnels.conf line: NAME=VALUE, each at most
 // once. The vendor's lines have no "=", so they stay valid as they are; every option ux-tunnel adds is one more name here.
+import { parsePublicKey } from '../transport/wireguard.js';
 
 /** An optional cap on the mirror, enforced in the kernel (a tc police action shared by every mirror filter). */
 export interface MirrorBudget {
@@ -17,11 +18,16 @@ export interface TunnelOptions {
    * never printed (see kernel/exec.ts formatArgv).
    */
   readonly cookie: string | null;
+  /**
+   * wireguard=: the tunnel is encrypted (transport/wireguard.ts), and this is the other end's WireGuard public key
+   * (on the web server's line the collector's, on the collector's line the web server's); null: in clear.
+   */
+  readonly wireguard: string | null;
 }
 
-export type OptionName = 'budget-mbit' | 'budget-pps' | 'cookie';
-export const TRANSMIT_OPTIONS: readonly OptionName[] = ['budget-mbit', 'budget-pps', 'cookie'];
-export const RECEIVE_OPTIONS: readonly OptionName[] = ['cookie'];
+export type OptionName = 'budget-mbit' | 'budget-pps' | 'cookie' | 'wireguard';
+export const TRANSMIT_OPTIONS: readonly OptionName[] = ['budget-mbit', 'budget-pps', 'cookie', 'wireguard'];
+export const RECEIVE_OPTIONS: readonly OptionName[] = ['cookie', 'wireguard'];
 
 const LIMITS: Record<'budget-mbit' | 'budget-pps', { min: number; max: number; unit: string }> = {
   'budget-mbit': { min: 1, max: 400_000, unit: 'Mbit/s' },
@@ -48,13 +54,14 @@ export function parseCookie(text: string): string | { reason: string } {
 export function parseTunnelOptions(fields: readonly string[], fail: (field: string, reason: string) => void, allowed: readonly OptionName[] = TRANSMIT_OPTIONS): TunnelOptions {
   const values = new Map<string, number>();
   let cookie: string | null = null;
+  let wireguard: string | null = null;
   const seen = new Set<string>();
   for (const field of fields) {
     const eq = field.indexOf('=');
     const name = field.slice(0, eq);
     const value = field.slice(eq + 1);
     if (!(allowed as readonly string[]).includes(name)) {
-      const names = allowed.map((n) => (n === 'cookie' ? 'cookie=HEX16' : `${n}=N`)).join(', ');
+      const names = allowed.map((n) => (n === 'cookie' ? 'cookie=HEX16' : n === 'wireguard' ? 'wireguard=PUBLIC-KEY' : `${n}=N`)).join(', ');
       // The name only: a misspelled "cookie" must not print its value.
       fail(name || field, `unknown option "${name}": the options here are ${names}`);
       continue;
@@ -71,6 +78,12 @@ export function parseTunnelOptions(fields: readonly string[], fail: (field: stri
       else fail(name, parsed.reason);
       continue;
     }
+    if (name === 'wireguard') {
+      const parsed = parsePublicKey(value);
+      if (typeof parsed === 'string') wireguard = parsed;
+      else fail(name, parsed.reason);
+      continue;
+    }
     const limits = LIMITS[name as keyof typeof LIMITS];
     if (!/^[0-9]+$/.test(value) || Number(value) < limits.min || Number(value) > limits.max) {
       fail(name, `"${value}" is not a whole number of ${limits.unit} from ${limits.min} to ${limits.max} (e.g. ${name}=${limits.min * 200})`);
@@ -80,5 +93,5 @@ export function parseTunnelOptions(fields: readonly string[], fail: (field: stri
   }
   const mbit = values.get('budget-mbit') ?? null;
   const pps = values.get('budget-pps') ?? null;
-  return { budget: mbit === null && pps === null ? null : { mbit, pps }, cookie };
+  return { budget: mbit === null && pps === null ? null : { mbit, pps }, cookie, wireguard };
 }

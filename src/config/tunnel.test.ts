@@ -7,7 +7,7 @@ test('the vendor guide\'s line parses; the tunnel ID defaults to the transmit IP
   const conf = parseTunnelConf('tunnel.conf', '# web server\n\n10.10.10.10 10.10.10.11 ens3 i80   # comment\n');
   assert.deepEqual(conf, {
     file: 'tunnel.conf', line: 3, receivingIp: '10.10.10.10', transmitIp: '10.10.10.11', mirrorIf: 'ens3',
-    ports: [{ direction: 'in', port: 80 }], tunnelId: 168430091, explicitId: false, budget: null, cookie: null,
+    ports: [{ direction: 'in', port: 80 }], tunnelId: 168430091, explicitId: false, budget: null, cookie: null, wireguard: null,
   });
 });
 

@@ -16,6 +16,8 @@ export interface ReceiveTunnel {
   readonly explicitId: boolean;
   /** cookie=: the tunnel's 64-bit L2TPv3 cookie (16 hex digits; a secret); null: none. */
   readonly cookie: string | null;
+  /** wireguard=: encrypted, with the web server's WireGuard public key; null: in clear. */
+  readonly wireguard: string | null;
 }
 
 export interface TunnelsConf {
@@ -64,7 +66,7 @@ export function parseTunnelsConf(file: string, text: string): TunnelsConf {
       continue;
     }
     if (receivingIp === null || transmitIp === null || tunnelId === null || third !== '-') continue;
-    tunnels.push({ line, receivingIp, transmitIp, tunnelId, explicitId: id !== '-', cookie: options.cookie });
+    tunnels.push({ line, receivingIp, transmitIp, tunnelId, explicitId: id !== '-', cookie: options.cookie, wireguard: options.wireguard });
   }
   errors.push(...duplicateErrors(file, tunnels));
   if (tunnels.length > MAX_TUNNELS) {

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { planClose, planOpen, portMistakes } from './firewalld.js';
+import { planClose, planOpen, portMistakes, queries } from './firewalld.js';
 import { argvOf } from '../plan/operation.js';
 import { fakeRunner } from '../kernel/fake-runner.js';
 import { parseArgs } from '../cli/args.js';
@@ -60,4 +60,22 @@ test('firewall open with no firewall at all says so and fails', async () => {
 test('firewall open where nft cannot read the ruleset (not root) fails with that reason, not "no firewall"', async () => {
   const runner = fakeRunner({ 'firewall-cmd --state': { code: 127 }, 'nft -j list ruleset': { code: 1, stderr: 'Error: Operation not permitted\n' } }, true);
   await assert.rejects(runFirewall(parseArgs(['firewall', 'open', '--dry-run'], [], ['dry-run']), 'receive', runner), /cannot open the firewall: cannot read the nftables ruleset \(Error: Operation not permitted\): run as root/);
+});
+
+test('encrypted tunnels in the config: open, close and query the WireGuard port as well, on both sides', () => {
+  assert.deepEqual(lines(planOpen('receive', 'public', true)), [
+    'firewall-cmd --zone=public --add-protocol=115',
+    'firewall-cmd --zone=public --add-port=51871/udp',
+    'firewall-cmd --permanent --zone=public --add-protocol=115',
+    'firewall-cmd --permanent --zone=public --add-port=51871/udp',
+  ]);
+  assert.deepEqual(lines(planClose('transmit', 'public', true)), [
+    'firewall-cmd --direct --remove-rule ipv4 filter OUTPUT 0 -p 115 -j ACCEPT',
+    'firewall-cmd --direct --remove-rule ipv4 filter OUTPUT 0 -p udp --dport 51871 -j ACCEPT',
+    'firewall-cmd --permanent --direct --remove-rule ipv4 filter OUTPUT 0 -p 115 -j ACCEPT',
+    'firewall-cmd --permanent --direct --remove-rule ipv4 filter OUTPUT 0 -p udp --dport 51871 -j ACCEPT',
+  ]);
+  assert.deepEqual(queries('receive', 'public', true)[0].map((q) => q.join(' ')), [
+    'firewall-cmd --zone=public --query-protocol=115', 'firewall-cmd --zone=public --query-port=51871/udp',
+  ]);
 });

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { filteringChains, parseRuleset, planClose, planOpen, portMistakes, RULE_COMMENT } from './nftables.js';
+import { filteringChains, parseRuleset, planClose, planOpen, portMistakes, RULE_COMMENT, WG_RULE_COMMENT } from './nftables.js';
 import { argvOf } from '../plan/operation.js';
 
 // Recorded with nft 1.0.6 in the lab: an input chain with policy drop, our rule, and the two port-115 mistakes.
@@ -37,4 +37,13 @@ test('TCP or UDP port 115 openings are reported as the common mistake', () => {
     'tcp port 115 in inet filter input (rule handle 2)',
     'udp port 115 in inet filter input (rule handle 3)',
   ]);
+});
+
+test('encrypted tunnels: open adds the WireGuard port rule beside ours where it is missing; close removes both', () => {
+  const ruleset = parseRuleset(RULESET);
+  assert.deepEqual(planOpen(ruleset, 'receive', true).map((o) => argvOf(o).join(' ')), [
+    `nft insert rule inet filter input udp dport 51871 accept comment "${WG_RULE_COMMENT}"`,
+  ]);
+  const withWg = parseRuleset(RULESET.replace('"handle":6,', `"handle":6,"comment":"${WG_RULE_COMMENT}",`));
+  assert.deepEqual(planClose(withWg).map((o) => argvOf(o).join(' ')), ['nft delete rule inet filter input handle 4', 'nft delete rule inet filter input handle 6']);
 });

@@ -1,9 +1,12 @@
 // nftables: find the base chains that filter L2TP, plan our accept rule into them, and spot the port-115 mistake.
 import { op, type Operation } from '../plan/operation.js';
 import type { FirewallSide } from './side.js';
+import { WG_PORT } from '../transport/wireguard.js';
 
 /** Marks the rules we insert; close and status find them by it, and never touch another rule. */
 export const RULE_COMMENT = 'ux-tunnel: L2TP (IP protocol 115)';
+/** The rule for encrypted tunnels' WireGuard port. */
+export const WG_RULE_COMMENT = `ux-tunnel: WireGuard (UDP ${WG_PORT})`;
 
 export interface NftChain {
   readonly family: string;
@@ -47,20 +50,26 @@ export function filteringChains(ruleset: NftRuleset, side: FirewallSide): NftCha
   return ruleset.chains.filter((c) => c.hook === hook && (c.family === 'ip' || c.family === 'inet'));
 }
 
-export function ourRules(ruleset: NftRuleset): NftRule[] {
-  return ruleset.rules.filter((r) => r.comment === RULE_COMMENT);
+/** Our rules: the protocol 115 one, or (`which` 'all') also the WireGuard one. */
+export function ourRules(ruleset: NftRuleset, which: 'l2tp' | 'wireguard' | 'all' = 'l2tp'): NftRule[] {
+  const comments = which === 'all' ? [RULE_COMMENT, WG_RULE_COMMENT] : [which === 'l2tp' ? RULE_COMMENT : WG_RULE_COMMENT];
+  return ruleset.rules.filter((r) => r.comment !== undefined && comments.includes(r.comment));
 }
 
 /** One insert (at the top, so no earlier drop wins) per filtering chain that lacks our rule. */
-export function planOpen(ruleset: NftRuleset, side: FirewallSide): Operation[] {
-  const have = new Set(ourRules(ruleset).map((r) => chainKey(r, r.chain)));
-  return filteringChains(ruleset, side)
-    .filter((c) => !have.has(chainKey(c, c.name)))
-    .map((c) => op('nft', ['insert', 'rule', c.family, c.table, c.name, 'meta', 'l4proto', '115', 'accept', 'comment', `"${RULE_COMMENT}"`]));
+export function planOpen(ruleset: NftRuleset, side: FirewallSide, wireguard = false): Operation[] {
+  const missing = (which: 'l2tp' | 'wireguard') => {
+    const have = new Set(ourRules(ruleset, which).map((r) => chainKey(r, r.chain)));
+    return filteringChains(ruleset, side).filter((c) => !have.has(chainKey(c, c.name)));
+  };
+  return [
+    ...missing('l2tp').map((c) => op('nft', ['insert', 'rule', c.family, c.table, c.name, 'meta', 'l4proto', '115', 'accept', 'comment', `"${RULE_COMMENT}"`])),
+    ...(wireguard ? missing('wireguard') : []).map((c) => op('nft', ['insert', 'rule', c.family, c.table, c.name, 'udp', 'dport', String(WG_PORT), 'accept', 'comment', `"${WG_RULE_COMMENT}"`])),
+  ];
 }
 
 export function planClose(ruleset: NftRuleset): Operation[] {
-  return ourRules(ruleset).map((r) => op('nft', ['delete', 'rule', r.family, r.table, r.chain, 'handle', String(r.handle)]));
+  return ourRules(ruleset, 'all').map((r) => op('nft', ['delete', 'rule', r.family, r.table, r.chain, 'handle', String(r.handle)]));
 }
 
 /** Rules that open TCP or UDP port 115: the most common mistake, since L2TPv3 is IP protocol 115, not a port. */

@@ -50,20 +50,22 @@ export async function legacyIptables(runner: KernelRunner): Promise<string | nul
   return `legacy iptables has ${[...policies, ...(rules > 0 ? [`${rules} rule(s)`] : [])].join(', ')}, which ux-tunnel does not read: check that they accept IP protocol 115 (iptables-legacy -S)`;
 }
 
-export async function readStatus(runner: KernelRunner, side: FirewallSide, zoneFlag?: string): Promise<FirewallStatus> {
-  const status = await readBackendStatus(runner, side, zoneFlag);
+/** `wireguard`: the config has encrypted tunnels, so their WireGuard port must be allowed too. */
+export async function readStatus(runner: KernelRunner, side: FirewallSide, zoneFlag?: string, wireguard = false): Promise<FirewallStatus> {
+  const status = await readBackendStatus(runner, side, zoneFlag, wireguard);
   const legacy = await legacyIptables(runner);
   return legacy ? { ...status, unknown: status.unknown ? `${status.unknown}; ${legacy}` : legacy } : status;
 }
 
-async function readBackendStatus(runner: KernelRunner, side: FirewallSide, zoneFlag?: string): Promise<FirewallStatus> {
+async function readBackendStatus(runner: KernelRunner, side: FirewallSide, zoneFlag: string | undefined, wireguard: boolean): Promise<FirewallStatus> {
   const { backend, why } = await detectBackend(runner);
   if (backend === 'unknown') return { backend, allowed: false, mistakes: [], unknown: why };
   if (backend === 'firewalld') {
     const zone = zoneFlag ?? ((await runner.probe(['firewall-cmd', '--get-default-zone'])).stdout.trim() || 'public');
-    const [runtimeQuery, permanentQuery] = firewalld.queries(side, zone);
-    const runtime = (await runner.probe(runtimeQuery)).code === 0;
-    const permanent = (await runner.probe(permanentQuery)).code === 0;
+    const [runtimeQueries, permanentQueries] = firewalld.queries(side, zone, wireguard);
+    const all = async (list: string[][]) => (await Promise.all(list.map((q) => runner.probe(q)))).every((r) => r.code === 0);
+    const runtime = await all(runtimeQueries);
+    const permanent = await all(permanentQueries);
     const ports = await runner.probe(['firewall-cmd', `--zone=${zone}`, '--list-ports']);
     const permanentPorts = await runner.probe(['firewall-cmd', '--permanent', `--zone=${zone}`, '--list-ports']);
     const mistakes = [...new Set([...firewalld.portMistakes(ports.stdout), ...firewalld.portMistakes(permanentPorts.stdout)])]
@@ -72,7 +74,10 @@ async function readBackendStatus(runner: KernelRunner, side: FirewallSide, zoneF
   }
   if (backend === 'nftables') {
     const ruleset = nftables.parseRuleset((await runner.read(['nft', '-j', 'list', 'ruleset'])).stdout);
-    const ours = new Set(nftables.ourRules(ruleset).map((r) => `${r.family} ${r.table} ${r.chain}`));
+    const key = (r: nftables.NftRule) => `${r.family} ${r.table} ${r.chain}`;
+    const wgOpen = new Set(nftables.ourRules(ruleset, 'wireguard').map(key));
+    // A chain is open when it has our protocol 115 rule (and, for encrypted tunnels, our WireGuard rule).
+    const ours = new Set(nftables.ourRules(ruleset).map(key).filter((k) => !wireguard || wgOpen.has(k)));
     const chains = nftables.filteringChains(ruleset, side).map((c) => {
       const chain = `${c.family} ${c.table} ${c.name}`;
       return { chain, open: ours.has(chain) };

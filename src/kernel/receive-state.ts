@@ -6,6 +6,8 @@ import { readL2tp } from './l2tp.js';
 import { readLinks } from './links.js';
 import { readBlockFilters, readIngressQdiscs } from './tc-blocks.js';
 import type { KernelRunner } from './runner.js';
+import { readWgState } from './wireguard.js';
+import { WG_RECEIVE_IF } from '../transport/wireguard.js';
 import { MIRROR_BLOCK, sessionInterfaceIndex, type ReceiveKernelState } from '../model/receive.js';
 
 /** `forPlanning`: also our nftables tables (fragment counter, source pinning: nft processes more; status need not). */
@@ -19,7 +21,9 @@ export async function readReceiveState(runner: KernelRunner, forPlanning = true)
     tables ? readFragmentCounterState(runner, tables) : Promise.resolve(undefined),
     tables ? readPinState(runner, tables) : Promise.resolve(undefined),
   ]);
-  return { links, tunnels: l2tp.tunnels, sessions: l2tp.sessions, ingressQdiscs, blockFilters, ipv6: existsSync('/proc/sys/net/ipv6'), fragmentCounter, pin };
+  const wgLink = links.find((l) => l.name === WG_RECEIVE_IF);
+  const wireguard = forPlanning ? await readWgState(runner, WG_RECEIVE_IF, wgLink ? (wgLink.kind ?? 'unknown') : null) : undefined;
+  return { links, tunnels: l2tp.tunnels, sessions: l2tp.sessions, ingressQdiscs, blockFilters, ipv6: existsSync('/proc/sys/net/ipv6'), fragmentCounter, pin, wireguard };
 }
 
 /**

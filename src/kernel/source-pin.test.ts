@@ -7,25 +7,29 @@ const B = { receivingIp: '10.0.0.3', transmitIp: '10.0.0.9' };
 const C = { receivingIp: '10.0.1.3', transmitIp: '10.0.0.7' };
 const argv = (ops: { tool: string; args: readonly string[] }[]) => ops.map((o) => `${o.tool} ${o.args.join(' ')}`);
 
-test('start with pinning on: the table, its sets filled, then the chain and its one rule (the drop comes last)', () => {
-  const plan = planPin([A, B, C], { kind: 'absent' }, 'on');
+test('start with pinning on: the table, its sets filled, then the chain and its rules (an encrypted sender sealed: never in clear)', () => {
+  const plan = planPin([A, B, { ...C, wireguard: 'k' }], { kind: 'absent' }, 'on');
   assert.equal(plan.problem, null);
   assert.deepEqual(plan.after, []);
   assert.deepEqual(argv(plan.before), [
     `nft add table ip ${PIN_TABLE}`,
     `nft add set ip ${PIN_TABLE} receivers { type ipv4_addr ; }`,
     `nft add set ip ${PIN_TABLE} senders { type ipv4_addr . ipv4_addr ; }`,
+    `nft add set ip ${PIN_TABLE} sealed { type ipv4_addr . ipv4_addr ; }`,
     `nft add set ip ${PIN_TABLE} refused { type ipv4_addr ; size 65536 ; flags dynamic ; }`,
     `nft add element ip ${PIN_TABLE} receivers { 10.0.0.3, 10.0.1.3 }`,
     `nft add element ip ${PIN_TABLE} senders { 10.0.0.2 . 10.0.0.3, 10.0.0.9 . 10.0.0.3, 10.0.0.7 . 10.0.1.3 }`,
+    `nft add element ip ${PIN_TABLE} sealed { 10.0.0.7 . 10.0.1.3 }`,
     `nft add chain ip ${PIN_TABLE} pin { type filter hook prerouting priority -450 ; policy accept ; }`,
-    `nft add rule ip ${PIN_TABLE} pin ip protocol 115 ip daddr @receivers ip saddr . ip daddr != @senders update @refused { ip saddr counter } drop`,
+    `nft add rule ip ${PIN_TABLE} pin ip protocol 115 iifname != ruei-wg0 ip daddr @receivers ip saddr . ip daddr != @senders update @refused { ip saddr counter } drop`,
+    `nft add rule ip ${PIN_TABLE} pin ip protocol 115 iifname != ruei-wg0 ip saddr . ip daddr @sealed update @refused { ip saddr counter } drop`,
+    `nft add rule ip ${PIN_TABLE} pin udp dport 51871 ip daddr @receivers ip saddr . ip daddr != @senders update @refused { ip saddr counter } drop`,
   ]);
   assert.deepEqual(argv([plan.before[0]!.undo!]), [`nft delete table ip ${PIN_TABLE}`], 'a failed start removes the table');
 });
 
 test('reload: new senders allowed before, removed ones refused after; nothing when nothing changed', () => {
-  const state: PinState = { kind: 'present', receivers: ['10.0.0.3'], senders: ['10.0.0.2 . 10.0.0.3', '10.0.0.9 . 10.0.0.3'] };
+  const state: PinState = { kind: 'present', receivers: ['10.0.0.3'], senders: ['10.0.0.2 . 10.0.0.3', '10.0.0.9 . 10.0.0.3'], sealed: [] };
   const plan = planPin([A, C], state, 'keep');
   assert.deepEqual(argv(plan.before), [`nft add element ip ${PIN_TABLE} receivers { 10.0.1.3 }`, `nft add element ip ${PIN_TABLE} senders { 10.0.0.7 . 10.0.1.3 }`]);
   assert.deepEqual(argv(plan.after), [`nft delete element ip ${PIN_TABLE} senders { 10.0.0.9 . 10.0.0.3 }`]);
@@ -36,7 +40,7 @@ test('reload: new senders allowed before, removed ones refused after; nothing wh
 
 test('keep never creates the table (config add on a collector started without pinning); off removes it', () => {
   assert.deepEqual(planPin([A], { kind: 'absent' }, 'keep'), { before: [], after: [], problem: null });
-  const present: PinState = { kind: 'present', receivers: ['10.0.0.3'], senders: ['10.0.0.2 . 10.0.0.3'] };
+  const present: PinState = { kind: 'present', receivers: ['10.0.0.3'], senders: ['10.0.0.2 . 10.0.0.3'], sealed: [] };
   assert.deepEqual(argv(planPin([A], present, 'off').after), [`nft delete table ip ${PIN_TABLE}`]);
   assert.deepEqual(argv(removePin(present)), [`nft delete table ip ${PIN_TABLE}`]);
   assert.deepEqual(removePin({ kind: 'absent' }), []);
@@ -56,5 +60,10 @@ test('the table as nft -j lists it', () => {
     { set: { family: 'ip', name: 'senders', table: PIN_TABLE, type: ['ipv4_addr', 'ipv4_addr'], elem: [{ concat: ['10.0.0.2', '10.0.0.3'] }] } },
     { set: { family: 'ip', name: 'refused', table: PIN_TABLE, type: 'ipv4_addr', elem: [{ elem: { val: '10.9.9.9', counter: { packets: 12, bytes: 900 } } }] } },
   ] });
-  assert.deepEqual(parsePinTable(json), { kind: 'present', receivers: ['10.0.0.3'], senders: ['10.0.0.2 . 10.0.0.3'] });
+  assert.deepEqual(parsePinTable(json), { kind: 'present', receivers: ['10.0.0.3'], senders: ['10.0.0.2 . 10.0.0.3'], sealed: null }, 'a table of before encryption: no sealed set');
+  const v2 = JSON.parse(json) as { nftables: unknown[] };
+  v2.nftables.push({ set: { family: 'ip', name: 'sealed', table: PIN_TABLE, type: ['ipv4_addr', 'ipv4_addr'], elem: [{ concat: ['10.0.0.2', '10.0.0.3'] }] } });
+  assert.deepEqual(parsePinTable(JSON.stringify(v2)), { kind: 'present', receivers: ['10.0.0.3'], senders: ['10.0.0.2 . 10.0.0.3'], sealed: ['10.0.0.2 . 10.0.0.3'] });
+  // That older table is made again by the next start, reload or config change.
+  assert.equal(argv(planPin([A], parsePinTable(json), 'keep').before)[0], `nft delete table ip ${PIN_TABLE}`);
 });

@@ -8,9 +8,14 @@
 // so a spoofer's fragments are dropped before they can take reassembly memory. Packets to other addresses, and every
 // other protocol, are not looked at. Updates are element adds before element deletes: a configured sender is never
 // refused, not even for a moment, during a reload or `config add|remove`.
+//
+// Encrypted tunnels (transport/wireguard.ts): what arrives decrypted through the WireGuard interface was pinned by
+// WireGuard itself (a peer's key may send only from its allowed addresses), so the rules look at other interfaces only;
+// the `sealed` senders may not send protocol 115 in clear at all; and the WireGuard port is pinned like protocol 115.
 import { op, type Operation } from '../plan/operation.js';
 import type { KernelRunner } from './runner.js';
 import { listIpTables, readPerSourceCounts } from './fragment-count.js';
+import { WG_PORT, WG_RECEIVE_IF } from '../transport/wireguard.js';
 
 export const PIN_TABLE = 'ux_tunnel_pin';
 const CHAIN = 'pin';
@@ -20,13 +25,15 @@ const REFUSED_SIZE = 65536;
 export interface PinnedTunnel {
   readonly receivingIp: string;
   readonly transmitIp: string;
+  /** Encrypted (wireguard=): its protocol 115 is accepted only decrypted, from the WireGuard interface. */
+  readonly wireguard?: string | null;
 }
 
 /** unavailable: no nft, or no nf_tables; absent: nftables works and the table is not there. */
 export type PinState =
   | { readonly kind: 'unavailable' }
   | { readonly kind: 'absent' }
-  | { readonly kind: 'present'; readonly receivers: readonly string[]; readonly senders: readonly string[] };
+  | { readonly kind: 'present'; readonly receivers: readonly string[]; readonly senders: readonly string[]; readonly sealed: readonly string[] | null };
 
 /** start/reload: on or off as asked; config add|remove: keep, which updates the table only when it is there. */
 export type PinMode = 'on' | 'off' | 'keep';
@@ -50,7 +57,9 @@ type Elem = string | { concat?: string[] } | { elem?: { val?: unknown } };
 export function parsePinTable(json: string): PinState {
   const items = (JSON.parse(json) as { nftables?: Array<{ set?: { name?: string; elem?: Elem[] } }> }).nftables ?? [];
   const elems = (name: string) => (items.find((i) => i.set?.name === name)?.set?.elem ?? []).map(elemText).filter((e): e is string => e !== null);
-  return { kind: 'present', receivers: elems('receivers'), senders: elems('senders') };
+  // A table made before encryption existed has no `sealed` set (null): it is made again.
+  const hasSealed = items.some((i) => i.set?.name === 'sealed');
+  return { kind: 'present', receivers: elems('receivers'), senders: elems('senders'), sealed: hasSealed ? elems('sealed') : null };
 }
 
 function elemText(e: Elem): string | null {
@@ -82,33 +91,47 @@ export function planPin(desired: readonly PinnedTunnel[], state: PinState | unde
   const none = { before: [], after: [], problem: null };
   if (!state) return none;
   if (mode === 'off') return { ...none, after: state.kind === 'present' ? [deleteTable()] : [] };
-  const receivers = [...new Set(desired.map((t) => t.receivingIp))];
-  const senders = [...new Set(desired.map(pairOf))];
-  if (state.kind === 'present') {
-    const add = (want: string[], have: readonly string[]) => want.filter((w) => !have.includes(w));
-    const before = [['receivers', add(receivers, state.receivers)], ['senders', add(senders, state.senders)]] as const;
-    const after = [['senders', add([...state.senders], senders)], ['receivers', add([...state.receivers], receivers)]] as const;
+  const want = {
+    receivers: [...new Set(desired.map((t) => t.receivingIp))],
+    senders: [...new Set(desired.map(pairOf))],
+    sealed: [...new Set(desired.filter((t) => t.wireguard).map(pairOf))],
+  };
+  if (state.kind === 'present' && state.sealed !== null) {
+    const have = { receivers: state.receivers, senders: state.senders, sealed: state.sealed };
+    const missing = (want: readonly string[], have: readonly string[]) => want.filter((w) => !have.includes(w));
+    const sets = ['receivers', 'senders', 'sealed'] as const;
+    // Allowed senders first, sealed ones last; on the way out the reverse (never a moment too strict or too open).
+    const before = sets.map((set) => [set, missing(want[set], have[set])] as const);
+    const after = [...sets].reverse().map((set) => [set, missing(have[set], want[set])] as const);
     return {
       before: before.filter(([, list]) => list.length > 0).map(([set, list]) => elements(set, list, 'add')),
       after: after.filter(([, list]) => list.length > 0).map(([set, list]) => elements(set, list, 'delete')),
       problem: null,
     };
   }
-  if (mode === 'keep' || desired.length === 0) return none;
+  if ((mode === 'keep' && state.kind !== 'present') || desired.length === 0) return none;
   if (state.kind === 'unavailable') {
     return { ...none, problem: 'source pinning needs nftables (the nft command and the kernel\'s nf_tables): install the nftables package, or start with --source-pinning off (UX_TUNNEL_RECEIVE_OPTIONS in /etc/default/ux-tunnel-receive) to accept IP protocol 115 from any source' };
   }
+  const refuse = ['update', '@refused', '{ ip saddr counter }', 'drop'];
+  const notDecrypted = ['iifname', '!=', WG_RECEIVE_IF];
+  const fill = (set: string, list: readonly string[]) => (list.length > 0 ? [op('nft', ['add', 'element', 'ip', PIN_TABLE, set, `{ ${list.join(', ')} }`])] : []);
   return {
     before: [
+      // A table of an older version is made again (one transaction each, the moment between unpinned).
+      ...(state.kind === 'present' ? [deleteTable()] : []),
       op('nft', ['add', 'table', 'ip', PIN_TABLE], deleteTable()),
       op('nft', ['add', 'set', 'ip', PIN_TABLE, 'receivers', '{ type ipv4_addr ; }']),
       op('nft', ['add', 'set', 'ip', PIN_TABLE, 'senders', '{ type ipv4_addr . ipv4_addr ; }']),
+      op('nft', ['add', 'set', 'ip', PIN_TABLE, 'sealed', '{ type ipv4_addr . ipv4_addr ; }']),
       op('nft', ['add', 'set', 'ip', PIN_TABLE, 'refused', `{ type ipv4_addr ; size ${REFUSED_SIZE} ; flags dynamic ; }`]),
-      op('nft', ['add', 'element', 'ip', PIN_TABLE, 'receivers', `{ ${receivers.join(', ')} }`]),
-      op('nft', ['add', 'element', 'ip', PIN_TABLE, 'senders', `{ ${senders.join(', ')} }`]),
+      ...fill('receivers', want.receivers), ...fill('senders', want.senders), ...fill('sealed', want.sealed),
       op('nft', ['add', 'chain', 'ip', PIN_TABLE, CHAIN, '{ type filter hook prerouting priority -450 ; policy accept ; }']),
-      op('nft', ['add', 'rule', 'ip', PIN_TABLE, CHAIN, 'ip', 'protocol', '115', 'ip', 'daddr', '@receivers',
-        'ip', 'saddr', '.', 'ip', 'daddr', '!=', '@senders', 'update', '@refused', '{ ip saddr counter }', 'drop']),
+      op('nft', ['add', 'rule', 'ip', PIN_TABLE, CHAIN, 'ip', 'protocol', '115', ...notDecrypted, 'ip', 'daddr', '@receivers',
+        'ip', 'saddr', '.', 'ip', 'daddr', '!=', '@senders', ...refuse]),
+      op('nft', ['add', 'rule', 'ip', PIN_TABLE, CHAIN, 'ip', 'protocol', '115', ...notDecrypted, 'ip', 'saddr', '.', 'ip', 'daddr', '@sealed', ...refuse]),
+      op('nft', ['add', 'rule', 'ip', PIN_TABLE, CHAIN, 'udp', 'dport', String(WG_PORT), 'ip', 'daddr', '@receivers',
+        'ip', 'saddr', '.', 'ip', 'daddr', '!=', '@senders', ...refuse]),
     ],
     after: [],
     problem: null,

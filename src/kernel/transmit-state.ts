@@ -6,6 +6,8 @@ import { parseLinks } from './links.js';
 import { readQdiscsAndFilters } from './tc.js';
 import { readPoliceActions } from './tc-police.js';
 import type { KernelRunner } from './runner.js';
+import { readWgState } from './wireguard.js';
+import { WG_TRANSMIT_IF } from '../transport/wireguard.js';
 import { MIRROR_RPS_FILE, parseCpuList, parseCpuMask, SESSION_IF, VETH_IN, VETH_OUT, type TransmitKernelState } from '../model/transmit.js';
 
 interface RawLink {
@@ -33,7 +35,9 @@ export async function readTransmitState(runner: KernelRunner): Promise<TransmitK
     const parsed = addr.code === 0 && addr.stdout.trim() ? (JSON.parse(addr.stdout) as RawLink[]) : [];
     vethInAddresses = parsed.flatMap((l) => (l.addr_info ?? []).filter((a) => a.family === 'inet' && a.local).map((a) => a.local!));
   }
-  const [l2tp, tc, police] = await Promise.all([readL2tp(runner), readQdiscsAndFilters(runner), readPoliceActions(runner)]);
+  const wgLink = links.find((l) => l.name === WG_TRANSMIT_IF);
+  const [l2tp, tc, police, wireguard] = await Promise.all([readL2tp(runner), readQdiscsAndFilters(runner), readPoliceActions(runner),
+    readWgState(runner, WG_TRANSMIT_IF, wgLink ? (wgLink.kind ?? 'unknown') : null)]);
   return {
     links,
     masters: parseMasters(linkJson),
@@ -48,5 +52,6 @@ export async function readTransmitState(runner: KernelRunner): Promise<TransmitK
     ipv6: existsSync('/proc/sys/net/ipv6'),
     mirrorRpsMask: links.some((l) => l.name === VETH_OUT) ? parseCpuMask(safeRead(MIRROR_RPS_FILE)) : null,
     onlineCpus: parseCpuList(safeRead('/sys/devices/system/cpu/online')),
+    wireguard,
   };
 }

@@ -4,6 +4,7 @@ import type { Link } from '../kernel/links.js';
 import type { BlockFilter, IngressQdisc } from '../kernel/tc-blocks.js';
 import type { FragmentCounterState } from '../kernel/fragment-count.js';
 import type { PinState } from '../kernel/source-pin.js';
+import type { WgState } from '../transport/wireguard.js';
 
 /** The aggregation interface the analyzer captures (a dummy device). */
 export const AGGREGATION_IF = 'ruei-mtun';
@@ -42,4 +43,6 @@ export interface ReceiveKernelState {
   readonly fragmentCounter?: FragmentCounterState;
   /** Source pinning's table (kernel/source-pin.ts); undefined: not read (planner tests, status). */
   readonly pin?: PinState;
+  /** Encryption's objects (transport/wireguard.ts); undefined: not read (planner tests), which means none. */
+  readonly wireguard?: WgState;
 }

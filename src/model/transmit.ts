@@ -3,6 +3,7 @@ import type { L2tpSession, L2tpTunnel } from '../kernel/l2tp.js';
 import type { Link } from '../kernel/links.js';
 import type { TcFilter, TcQdisc } from '../kernel/tc.js';
 import type { BudgetKind, PoliceAction } from '../kernel/tc-police.js';
+import type { WgState } from '../transport/wireguard.js';
 
 /** tc mirred copies frames into VETH_IN; its peer VETH_OUT and the session SESSION_IF are the ports of BRIDGE. */
 export const VETH_IN = 'ruei-veth1in';
@@ -67,6 +68,8 @@ export interface TransmitKernelState {
   readonly mirrorRpsMask: bigint | null;
   /** The CPUs online now (/sys/devices/system/cpu/online); the mirror queue goes to the last one. */
   readonly onlineCpus: readonly number[];
+  /** Encryption's objects (transport/wireguard.ts); undefined: not read (planner tests), which means none. */
+  readonly wireguard?: WgState;
 }
 
 /** rps_cpus text ("00000000,00000004") as a number; null when unreadable (""). */

@@ -3,6 +3,7 @@ import { readFileSync, statSync } from 'node:fs';
 import { captureLive, CaptureError } from '../diag/capture.js';
 import { parseTunnelsConf, type ReceiveTunnel } from '../config/tunnels.js';
 import { readL2tp } from '../kernel/l2tp.js';
+import { formatIPv4 } from '../config/values.js';
 import { readFragmentCounts } from '../kernel/fragment-count.js';
 import { readRefusedSources, type RefusedSource } from '../kernel/source-pin.js';
 import { readInterfaceCounter } from '../kernel/interface-counters.js';
@@ -52,6 +53,7 @@ export async function runMonitor(options: MonitorOptions): Promise<void> {
       const byTunnel = new Map(sessions.map((s) => [s.tunnelId, s.interface]));
       tracker.setTunnels(config.map((t): ConfiguredTunnel => ({
         line: t.line, tunnelId: t.tunnelId, localIp: t.receivingIp, remoteIp: t.transmitIp, interface: byTunnel.get(t.tunnelId) ?? null, cookie: t.cookie,
+        alsoFrom: t.wireguard && t.explicitId ? formatIPv4(t.tunnelId) : null,
       })));
     } catch (error) {
       log('error', `cannot read the kernel's L2TP sessions: ${(error as Error).message}`);

@@ -24,6 +24,11 @@ export interface ConfiguredTunnel {
   readonly interface: string | null;
   /** The cookie tunnels.conf gives it (hex); null: none. */
   readonly cookie: string | null;
+  /**
+   * Another source its keepalives may come from: an encrypted tunnel behind NAT arrives decrypted from the web
+   * server's own address (its tunnel ID), which NAT never rewrote.
+   */
+  readonly alsoFrom?: string | null;
 }
 
 /** Receive counters of a session interface at the moment a keepalive arrived. */
@@ -117,7 +122,7 @@ export class HealthTracker {
       return 'malformed';
     }
     const entry = this.entries.get(sessionId);
-    if (!entry || entry.conf.remoteIp !== source) {
+    if (!entry || (entry.conf.remoteIp !== source && entry.conf.alsoFrom !== source)) {
       this.recordUnknown(nowMs, source, sessionId, keepalive.tunnelId, keepalive.host, entry ? 'address' : 'session');
       return 'unknown';
     }
@@ -148,7 +153,7 @@ export class HealthTracker {
     entry.interval = keepalive.interval > 0 ? keepalive.interval : entry.interval;
     entry.source = source;
     // A NAT rewrote the source when it differs from the sender's own address (version 1 frames: from its tunnel ID).
-    entry.nat = source !== (keepalive.local ?? formatIPv4(keepalive.tunnelId));
+    entry.nat = source !== (keepalive.local ?? formatIPv4(keepalive.tunnelId)) || source !== entry.conf.remoteIp; // decrypted: the own address
     this.setState(entry, 'up', nowMs);
     return 'tunnel';
   }

@@ -46,7 +46,7 @@ test('command words level by level', () => {
   assert.deepEqual(complete(TRANSMIT_HELP, 'ux-tunnel-transmit diag '), ['path', 'traffic', 'tunnel']);
   assert.deepEqual(complete(TRANSMIT_HELP, 'ux-tunnel-transmit diag traffic '), ['servers']);
   assert.deepEqual(complete(TRANSMIT_HELP, 'ux-tunnel-transmit '),
-    ['diag', 'firewall', 'install', 'keepalive', 'restart', 'start', 'status', 'stop', 'uninstall']);
+    ['diag', 'firewall', 'install', 'keepalive', 'keys', 'restart', 'start', 'status', 'stop', 'uninstall']);
   assert.deepEqual(complete(RECEIVE_HELP, 'ux-tunnel-receive diag '), ['monitor', 'traffic', 'tunnels']);
   assert.deepEqual(complete(RECEIVE_HELP, 'ux-tunnel-receive config r'), ['remove']);
   assert.deepEqual(complete(TRANSMIT_HELP, 'ux-tunnel-transmit frobnicate '), [], 'nothing after an unknown word');

@@ -41,11 +41,12 @@ function runtimeDependencies(needs: ElfNeeds, format: 'deb' | 'rpm'): string[] {
 
 /**
  * iproute2 (ip, tc), kmod (modprobe); on the receive side tcpdump (the monitor) and nftables (source pinning, on by
- * default); on the transmit side nftables only counts, so it is recommended.
+ * default); on the transmit side nftables only counts, so it is recommended. wireguard-tools (wg) only for encrypted
+ * tunnels, an option: recommended on both.
  */
 export function packageDependencies(side: Side, needs: ElfNeeds, format: 'deb' | 'rpm'): Dependencies {
   const tools = format === 'deb' ? ['iproute2', 'kmod'] : ['iproute', 'iproute-tc', 'kmod'];
   if (side === 'receive') tools.push('tcpdump', 'nftables');
-  const recommends = side === 'receive' ? [] : ['tcpdump', 'nftables'];
+  const recommends = side === 'receive' ? ['wireguard-tools'] : ['tcpdump', 'nftables', 'wireguard-tools'];
   return { requires: [...runtimeDependencies(needs, format), ...tools], recommends };
 }

@@ -28,7 +28,7 @@ test('dependencies come from the runtime\'s ELF headers: the newest glibc and li
   const needs = parseElfNeeds(READELF);
   assert.deepEqual(needs, { machine: 'AArch64', libraries: ['libstdc++.so.6', 'libc.so.6', 'libatomic.so.1'], glibc: '2.28', glibcxx: '3.4.21' });
   assert.deepEqual(packageDependencies('receive', needs, 'deb'), {
-    requires: ['libstdc++6 (>= 5)', 'libc6 (>= 2.28)', 'libatomic1', 'iproute2', 'kmod', 'tcpdump', 'nftables'], recommends: [],
+    requires: ['libstdc++6 (>= 5)', 'libc6 (>= 2.28)', 'libatomic1', 'iproute2', 'kmod', 'tcpdump', 'nftables'], recommends: ['wireguard-tools'],
   });
   assert.deepEqual(packageDependencies('transmit', needs, 'rpm').requires,
     ['libstdc++.so.6(GLIBCXX_3.4.21)(64bit)', 'glibc >= 2.28', 'libatomic.so.1()(64bit)', 'iproute', 'iproute-tc', 'kmod']);

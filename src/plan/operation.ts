@@ -2,7 +2,7 @@
 // operation that undoes it (for rollback).
 
 /** 'write' is not a process: args are [path, value], written by the runner itself (echo VALUE > PATH). */
-export type Tool = 'ip' | 'tc' | 'sysctl' | 'modprobe' | 'nft' | 'firewall-cmd' | 'write';
+export type Tool = 'ip' | 'tc' | 'sysctl' | 'modprobe' | 'nft' | 'firewall-cmd' | 'wg' | 'write';
 
 export interface Operation {
   readonly tool: Tool;

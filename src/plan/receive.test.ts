@@ -11,7 +11,7 @@ const show = (ops: readonly Operation[]) => ops.map((o) => formatArgv(argvOf(o))
 
 function tunnel(n: number, line = n, id?: number): ReceiveTunnel {
   const transmitIp = formatIPv4(0x0a000000 + 0x10000 + n); // 10.1.x.y
-  return { line, receivingIp: '10.0.0.1', transmitIp, tunnelId: id ?? 0x0a010000 + n, explicitId: id !== undefined, cookie: null };
+  return { line, receivingIp: '10.0.0.1', transmitIp, tunnelId: id ?? 0x0a010000 + n, explicitId: id !== undefined, cookie: null, wireguard: null };
 }
 const many = (count: number, from = 1) => Array.from({ length: count }, (_, i) => tunnel(from + i, from + i));
 
@@ -199,4 +199,18 @@ test('a cookie goes on the session both ways (shown hidden); a changed cookie re
   const printed = show(changed.operations).join('\n');
   assert.match(printed, /ip l2tp add session name ruei-mtun-00002 tunnel_id 167837697 session_id 167837697 peer_session_id 167837697 cookie '<hidden>' peer_cookie '<hidden>'/);
   assert.ok(!printed.includes('1111111111111111'));
+});
+
+test('encrypted tunnels: one WireGuard peer each, allowed from the transmit-side-ip and, behind NAT, the tunnel ID\'s address; made before the tunnels', () => {
+  const key = { file: '/etc/ux-tunnel/receive/wireguard.key', publicKey: 'vkAJvSfMGIwNbckHpJsSchGD5rVIux6HyBHaO/1F5BU=' };
+  const web = 'C+ZrEgizUukN+o2ho9GhShuPF9M2ZWlHIvWk8JVPL3A=';
+  const natted: ReceiveTunnel = { ...tunnel(2, 2, 0x0a02000d), wireguard: web };
+  const plan = planReceive([tunnel(1), natted], stateOf(emptyKernel()), 'keep', key);
+  const lines = show(plan.operations);
+  const peer = lines.indexOf(`wg set ruei-wg0 peer ${web} allowed-ips 10.1.0.2/32,10.2.0.13/32`);
+  assert.ok(peer > 0, lines.join('\n'));
+  assert.ok(lines.indexOf('wg set ruei-wg0 private-key /etc/ux-tunnel/receive/wireguard.key listen-port 51871') < peer);
+  assert.ok(peer < lines.findIndex((l) => l.startsWith('ip l2tp add tunnel')), 'encryption is in place before any tunnel');
+  assert.ok(lines.indexOf('ip route add blackhole 10.2.0.13/32 table 4115 metric 4115') < lines.indexOf('ip link add ruei-wg0 type wireguard'));
+  assert.match(planReceive([natted], stateOf(emptyKernel()), 'keep', null).conflicts.join('\n'), /line\(s\) 2 ask for encryption .* run ux-tunnel-receive keys/);
 });

@@ -11,6 +11,9 @@ import {
   AGGREGATION_IF, MIRROR_BLOCK, MIRROR_PREF, RECEIVE_MTU, sessionInterfaceIndex, sessionInterfaceName, type ReceiveKernelState,
 } from '../model/receive.js';
 import { ip, tc, type Operation } from './operation.js';
+import { NO_WG, planWireguard, removeWireguard, WG_PORT, WG_RECEIVE_IF, type WgDesired } from '../transport/wireguard.js';
+import type { WgKey } from './transmit.js';
+import { formatIPv4 } from '../config/values.js';
 
 export interface PlannedTunnel {
   readonly tunnel: ReceiveTunnel;
@@ -44,7 +47,7 @@ export interface ReceivePlan {
  * Plans start/reload: afterwards the kernel holds exactly `desired`, aggregated into ruei-mtun, and only their senders
  * may reach them (source pinning: `pin` on or off, or keep, which updates the table only where it is).
  */
-export function planReceive(desired: readonly ReceiveTunnel[], state: ReceiveKernelState, pin: PinMode = 'keep'): ReceivePlan {
+export function planReceive(desired: readonly ReceiveTunnel[], state: ReceiveKernelState, pin: PinMode = 'keep', key: WgKey | null = null): ReceivePlan {
   const view = new KernelView(state);
   const plan = { kept: [] as PlannedTunnel[], added: [] as PlannedTunnel[], replaced: [] as PlannedTunnel[], repaired: [] as PlannedTunnel[] };
   const conflicts: string[] = [];
@@ -108,6 +111,12 @@ export function planReceive(desired: readonly ReceiveTunnel[], state: ReceiveKer
   // The senders allowed before their tunnels exist; the ones removed refused only after their tunnels are gone.
   const pinning = planPin(desired, state.pin, pin);
   operations.push(...pinning.before);
+  // Encryption before any tunnel exists, its unused peers removed after the tunnels that used them.
+  const encryption = planWireguard(wgDesired(desired, key), state.wireguard ?? NO_WG, WG_RECEIVE_IF);
+  conflicts.push(...encryption.conflicts);
+  const unkeyed = desired.filter((t) => t.wireguard).map((t) => t.line);
+  if (unkeyed.length > 0 && !key) conflicts.push(`line(s) ${unkeyed.join(', ')} ask for encryption (wireguard=) but this host has no WireGuard key: run ux-tunnel-receive keys`);
+  operations.push(...encryption.before);
   operations.push(...replaceDeletes);
   const replaceDeletesEnd = replaceDeletes.length > 0 ? operations.length : 0;
   for (const { tunnel, ifname } of create) {
@@ -129,6 +138,7 @@ export function planReceive(desired: readonly ReceiveTunnel[], state: ReceiveKer
   for (const { ifname } of create) operations.push(ip(['link', 'set', 'dev', ifname, 'up']));
   for (const id of removed) operations.push(L2TPV3_IP.remove(id));
   for (const name of removedLinks) operations.push(ip(['link', 'del', 'dev', name]));
+  operations.push(...encryption.after);
   operations.push(...pinning.after);
   const added = create.filter((c) => !plan.replaced.includes(c));
   return { operations, ...plan, added, removed, removedLinks, replaceDeletesEnd, conflicts, pinProblem: pinning.problem };
@@ -147,8 +157,23 @@ export function planReceiveStop(state: ReceiveKernelState, configuredIds: Readon
   for (const name of strayLinks(state, sessionIfs)) operations.push(ip(['link', 'del', 'dev', name]));
   if (view.linksByName.has(AGGREGATION_IF)) operations.push(ip(['link', 'del', 'dev', AGGREGATION_IF]));
   operations.push(...removeFragmentCounter(state.fragmentCounter));
+  operations.push(...removeWireguard(state.wireguard ?? NO_WG, WG_RECEIVE_IF));
   operations.push(...removePin(state.pin));
   return operations;
+}
+
+/**
+ * The collector's WireGuard interface: one peer per encrypted tunnel, allowed to send from its transmit-side-ip and,
+ * behind NAT, from the address its tunnel ID names (inside the encryption the source is the web server's own address,
+ * which NAT never sees); endpoints are learned from the handshakes.
+ */
+function wgDesired(desired: readonly ReceiveTunnel[], key: WgKey | null): WgDesired | null {
+  const peers = desired.filter((t) => t.wireguard).map((t) => ({
+    publicKey: t.wireguard!, endpoint: null,
+    addresses: [...new Set([t.transmitIp, ...(t.explicitId ? [formatIPv4(t.tunnelId)] : [])])],
+  }));
+  if (!key || peers.length === 0) return null;
+  return { ifname: WG_RECEIVE_IF, keyFile: key.file, publicKey: key.publicKey, listenPort: WG_PORT, peers };
 }
 
 /**

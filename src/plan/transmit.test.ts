@@ -201,3 +201,13 @@ test('a changed config converges: new ports replace the old filters, a new remot
   assert.ok(moved.includes('tc qdisc del dev ens3 clsact'));
   assert.equal(moved.filter((l) => l.startsWith('tc filter del dev ens3')).length, 8);
 });
+
+test('an encrypted tunnel: WireGuard to the collector before the tunnel, removed after it by stop; without a key, a conflict', () => {
+  const conf = { ...CONF, wireguard: 'vkAJvSfMGIwNbckHpJsSchGD5rVIux6HyBHaO/1F5BU=' };
+  const key = { file: '/etc/ux-tunnel/transmit/wireguard.key', publicKey: 'C+ZrEgizUukN+o2ho9GhShuPF9M2ZWlHIvWk8JVPL3A=' };
+  const lines = planStart(conf, EMPTY, key).operations.map((o) => [o.tool, ...o.args].join(' '));
+  assert.equal(lines[0], 'ip rule add pref 4115 ipproto 115 lookup 4115');
+  const peer = lines.findIndex((l) => l.startsWith(`wg set ruei-wg1 peer ${conf.wireguard} allowed-ips ${CONF.receivingIp}/32 endpoint ${CONF.receivingIp}:51871`));
+  assert.ok(peer > 0 && peer < lines.findIndex((l) => l.startsWith('ip l2tp add tunnel')), lines.join('\n'));
+  assert.match(planStart(conf, EMPTY, null).conflicts.join('\n'), /asks for encryption \(wireguard=\) but this host has no WireGuard key: run ux-tunnel-transmit keys/);
+});

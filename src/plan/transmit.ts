@@ -8,6 +8,13 @@ import {
   type TransmitKernelState,
 } from '../model/transmit.js';
 import { ip, tc, write, type Operation } from './operation.js';
+import { NO_WG, planWireguard, removeWireguard, WG_PORT, WG_TRANSMIT_IF, type WgDesired } from '../transport/wireguard.js';
+
+/** The private key of this host's WireGuard interface (transport/wireguard.ts), for an encrypted tunnel. */
+export interface WgKey {
+  readonly file: string;
+  readonly publicKey: string;
+}
 
 export interface TransmitPlan {
   readonly operations: Operation[];
@@ -64,9 +71,14 @@ export function isOurFilter(filter: TcFilter): boolean {
   return filter.pref === GUARD_PREF && filter.kind === 'flower' && filter.action === 'gact' && filter.control === 'pass';
 }
 
-export function planStart(conf: TunnelConf, state: TransmitKernelState): TransmitPlan {
+export function planStart(conf: TunnelConf, state: TransmitKernelState, key: WgKey | null = null): TransmitPlan {
   const ops: Operation[] = [];
   const conflicts: string[] = [];
+  // Encryption first (before the tunnel exists, protocol 115 to the collector is encrypted or dropped), removed last.
+  const encryption = planWireguard(wgDesired(conf, key), state.wireguard ?? NO_WG, WG_TRANSMIT_IF);
+  conflicts.push(...encryption.conflicts);
+  if (conf.wireguard && !key) conflicts.push(`${conf.file}:${conf.line} asks for encryption (wireguard=) but this host has no WireGuard key: run ux-tunnel-transmit keys`);
+  ops.push(...encryption.before);
   const links = new Map(state.links.map((l) => [l.name, l]));
   const recreated = new Set<string>();
 
@@ -167,7 +179,15 @@ export function planStart(conf: TunnelConf, state: TransmitKernelState): Transmi
   for (const a of state.police) if (isOurPolice(a) && !police.some((p) => p.index === a.index)) ops.push(delPolice(a.index));
   // Our filters left on another NIC (the config named a different one before) go, with a clsact we made there.
   for (const dev of state.qdiscs.keys()) if (dev !== nic) ops.push(...removeMirror(state, dev));
+  ops.push(...encryption.after);
   return { operations: ops, conflicts };
+}
+
+/** The transmit side's WireGuard interface: one peer, the collector, at its address and port. */
+function wgDesired(conf: TunnelConf, key: WgKey | null): WgDesired | null {
+  if (!conf.wireguard || !key) return null;
+  const peer = { publicKey: conf.wireguard, addresses: [conf.receivingIp], endpoint: `${conf.receivingIp}:${WG_PORT}` };
+  return { ifname: WG_TRANSMIT_IF, keyFile: key.file, publicKey: key.publicKey, listenPort: null, peers: [peer] };
 }
 
 /**
@@ -240,6 +260,7 @@ export function planStop(state: TransmitKernelState): Operation[] {
   if (names.has(BRIDGE)) ops.push(ip(['link', 'del', BRIDGE]));
   if (names.has(VETH_IN)) ops.push(ip(['link', 'del', VETH_IN])); // its peer goes with it
   else if (names.has(VETH_OUT)) ops.push(ip(['link', 'del', VETH_OUT]));
+  ops.push(...removeWireguard(state.wireguard ?? NO_WG, WG_TRANSMIT_IF)); // after the tunnel: never a packet in clear
   return ops;
 }
 
@@ -260,5 +281,6 @@ export function stateAfterStop(state: TransmitKernelState): TransmitKernelState 
     qdiscs: new Map([...state.qdiscs].filter(([dev]) => !removedQdiscs.has(dev))),
     filters: state.filters.filter((f) => !isOurFilter(f)),
     police: state.police.filter((a) => !isOurPolice(a)),
+    ...(state.wireguard ? { wireguard: NO_WG } : {}),
   };
 }

@@ -6,7 +6,9 @@
 //   veth-w 192.0.2.11/24 ===== IP proto 115 ===== veth-c 192.0.2.10/24
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
+import { writeFile } from 'node:fs/promises';
+import { scratchDir } from './lib/scratch.js';
 import { connect, createNetns, requireL2tp, type Netns } from './lib/netns.js';
 import { execOrThrow } from '../../src/kernel/exec.js';
 
@@ -102,4 +104,26 @@ test('firewall status never gives a false all-clear: legacy iptables rules, or a
   assert.equal(nobody.code, 1, nobody.stdout + nobody.stderr);
   assert.match(nobody.stdout, /cannot tell whether incoming IP protocol 115 is allowed: cannot read the nftables ruleset .*run as root/);
   assert.doesNotMatch(nobody.stdout, /no firewalld and no nftables/);
+});
+
+test('with encrypted tunnels in the config, open also lets the WireGuard port through, status checks it, close restores', async (t) => {
+  const collector = await createNetns(t, 'fw-wg');
+  const dir = await scratchDir(t, 'uxt-fw-wg-');
+  const conf = join(dir, 'tunnels.conf');
+  await writeFile(conf, '10.10.10.10 10.10.10.11 - - wireguard=vkAJvSfMGIwNbckHpJsSchGD5rVIux6HyBHaO/1F5BU=\n');
+  await collector.run('bash', '-c', `nft -f - <<'NFT'
+table inet filter {
+  chain input { type filter hook input priority 0; policy drop; iif lo accept; }
+}
+NFT`);
+  const before = await ruleset(collector);
+  const cli = (...args: string[]) => collector.probe(`${BIN}/ux-tunnel-receive`, '--config', conf, 'firewall', ...args);
+  const closed = await cli('status');
+  assert.equal(closed.code, 1);
+  assert.match(closed.stdout, /encrypted tunnels \(wireguard=\): UDP port 51871 is part of "allowed"/);
+  assert.equal((await cli('open')).code, 0);
+  assert.match((await collector.run('nft', 'list', 'chain', 'inet', 'filter', 'input')).stdout, /udp dport 51871 accept comment "ux-tunnel: WireGuard \(UDP 51871\)"/);
+  assert.equal((JSON.parse((await cli('status', '--json')).stdout) as { allowed: boolean }).allowed, true);
+  assert.equal((await cli('close')).code, 0);
+  assert.deepEqual(await ruleset(collector), before, 'close restores the ruleset exactly');
 });

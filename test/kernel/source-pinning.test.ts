@@ -28,7 +28,7 @@ test('a spoofer sending a configured session ID: none of its frames on ruei-mtun
   await writeLines(lab.config, [configLine(sender)]);
   t.after(() => lab.cli('stop'));
   const started = await lab.cliOk('start', '--dry-run');
-  assert.match(started.stdout, /^\[#\] nft add rule ip ux_tunnel_pin pin ip protocol 115 ip daddr @receivers ip saddr \. ip daddr '!=' @senders update @refused '\{ ip saddr counter \}' drop$/m);
+  assert.match(started.stdout, /^\[#\] nft add rule ip ux_tunnel_pin pin ip protocol 115 iifname '!=' ruei-wg0 ip daddr @receivers ip saddr \. ip daddr '!=' @senders update @refused '\{ ip saddr counter \}' drop$/m);
   await lab.cliOk('start');
 
   // Both send at once; the spoofer's tunnel and the sender's carry the same session ID.

@@ -23,6 +23,7 @@ export const RECEIVE_HELP: ProgramHelp = {
     { words: ['firewall', 'open'], summary: 'allow incoming IP protocol 115 (firewalld, else nftables)', options: [['--zone ZONE', 'firewalld zone (default: the default zone)'], DRY_RUN], example: 'ux-tunnel-receive firewall open --dry-run' },
     { words: ['firewall', 'close'], summary: 'remove what firewall open added', options: [['--zone ZONE', 'firewalld zone'], DRY_RUN], example: 'ux-tunnel-receive firewall close' },
     { words: ['firewall', 'status'], summary: 'is incoming IP protocol 115 allowed? (exit 1 when not, or when it cannot tell)', options: [['--zone ZONE', 'firewalld zone'], JSON_OUT], example: 'ux-tunnel-receive firewall status' },
+    { words: ['keys'], summary: 'make this host\'s WireGuard key for encrypted tunnels (kept if there is one); print the public key', options: [DRY_RUN, JSON_OUT], example: 'sudo ux-tunnel-receive keys' },
     { words: ['install'], summary: 'config directory with tunnels.conf, and the systemd units', options: [DRY_RUN], example: 'sudo ux-tunnel-receive install' },
     { words: ['uninstall'], summary: 'remove what install made (tunnels.conf kept unless --purge)', options: [['--purge', 'also remove tunnels.conf'], DRY_RUN], example: 'sudo ux-tunnel-receive uninstall' },
   ],

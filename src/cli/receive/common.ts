@@ -3,6 +3,7 @@ import { CommandError } from '../../kernel/exec.js';
 import { stringFlag, UsageError, type ParsedArgs } from '../args.js';
 import { UserError } from '../main.js';
 import { readConfigFile } from '../config-file.js';
+import { loadWgKey, requireWgTool } from '../wireguard-key.js';
 import { ConfigErrors, formatWarning } from '../../config/errors.js';
 import { configPath } from '../../config/paths.js';
 import { checkReceivingIpsLocal, parseTunnelsConf, type TunnelsConf } from '../../config/tunnels.js';
@@ -68,7 +69,9 @@ export async function planChecked(file: string, conf: TunnelsConf, state: Receiv
   const local = await readLocalIPv4Addresses(runner);
   const errors = checkReceivingIpsLocal(file, conf.tunnels, local);
   if (errors.length > 0) throw new ConfigErrors(errors);
-  const plan = planReceive(conf.tunnels, state, pin);
+  const encrypted = conf.tunnels.some((t) => t.wireguard);
+  if (encrypted) await requireWgTool(file);
+  const plan = planReceive(conf.tunnels, state, pin, encrypted ? loadWgKey(file, PROGRAM) : null);
   if (plan.conflicts.length > 0) {
     throw new UserError(`${plan.conflicts.map((c) => `${file}: ${c}`).join('\n')}\nnothing was changed`, 1);
   }

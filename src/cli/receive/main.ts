@@ -45,6 +45,10 @@ await runMain('ux-tunnel-receive', async () => {
     case 'firewall':
       if (args.words.length !== 2) break;
       return (await import('../firewall.js')).runFirewall(args, 'receive');
+    case 'keys': {
+      const [{ runKeys }, { receiveConfigPath, PROGRAM }] = await Promise.all([import('../wireguard-key.js'), import('./common.js')]);
+      return runKeys(args, receiveConfigPath(args), PROGRAM, "each encrypted web server's tunnel.conf");
+    }
     case 'install':
       if (args.words.length !== 1) break;
       return (await import('../install.js')).runInstall(args, 'receive');

@@ -23,6 +23,7 @@ export const TRANSMIT_HELP: ProgramHelp = {
     { words: ['firewall', 'open'], summary: 'allow outgoing IP protocol 115 (firewalld, else nftables)', options: [['--zone ZONE', 'firewalld zone (default: the default zone)'], DRY_RUN], example: 'ux-tunnel-transmit firewall open --dry-run' },
     { words: ['firewall', 'close'], summary: 'remove what firewall open added', options: [['--zone ZONE', 'firewalld zone'], DRY_RUN], example: 'ux-tunnel-transmit firewall close' },
     { words: ['firewall', 'status'], summary: 'is outgoing IP protocol 115 allowed? (exit 1 when not, or when it cannot tell)', options: [['--zone ZONE', 'firewalld zone'], JSON_OUT], example: 'ux-tunnel-transmit firewall status' },
+    { words: ['keys'], summary: 'make this host\'s WireGuard key for an encrypted tunnel (kept if there is one); print the public key', options: [DRY_RUN, JSON_OUT], example: 'sudo ux-tunnel-transmit keys' },
     { words: ['install'], summary: 'config directory with tunnel.conf.example, and the systemd units', options: [DRY_RUN], example: 'sudo ux-tunnel-transmit install' },
     { words: ['uninstall'], summary: 'remove what install made (tunnel.conf kept unless --purge)', options: [['--purge', 'also remove tunnel.conf'], DRY_RUN], example: 'sudo ux-tunnel-transmit uninstall' },
   ],

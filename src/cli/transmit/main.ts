@@ -39,6 +39,10 @@ await runMain('ux-tunnel-transmit', async () => {
     case 'firewall close':
     case 'firewall status':
       return (await import('../firewall.js')).runFirewall(args, 'transmit');
+    case 'keys': {
+      const [{ runKeys }, { transmitConfigPath, PROGRAM }] = await Promise.all([import('../wireguard-key.js'), import('./common.js')]);
+      return runKeys(args, transmitConfigPath(args), PROGRAM, "the collector's tunnels.conf (this web server's line)");
+    }
     case 'install':
       return (await import('../install.js')).runInstall(args, 'transmit');
     case 'uninstall':

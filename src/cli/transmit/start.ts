@@ -11,6 +11,7 @@ import { budgetTooOld } from '../../kernel/iproute2.js';
 import { planStart, planStop, stateAfterStop } from '../../plan/transmit.js';
 import { checkOnHost, isDryRun, loadConfig, makeRunner, prepareKernel, PROGRAM, transmitConfigPath } from './common.js';
 import { systemRunner } from '../../kernel/runner.js';
+import { loadWgKey, requireWgTool } from '../wireguard-key.js';
 
 /**
  * start converges: it reads the kernel and adds only what is missing or different, so start on a running system
@@ -29,7 +30,8 @@ export async function runStart(args: ParsedArgs, command = 'start', afterDryStop
   // A dry-run restart plans start against the kernel as stop would leave it (stop did not really run).
   const state = afterDryStop ? stateAfterStop(current) : current;
   await checkOnHost(conf, state, runner);
-  const plan = planStart(conf, state);
+  if (conf.wireguard) await requireWgTool(file);
+  const plan = planStart(conf, state, conf.wireguard ? loadWgKey(file, PROGRAM) : null);
   if (plan.conflicts.length > 0) throw new UserError(`${plan.conflicts.join('\n')}\nnothing was changed`);
   let count: number;
   try {

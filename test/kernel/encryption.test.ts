@@ -1,0 +1,105 @@
+// Encryption (wireguard= on both sides' lines): the tunnels cross the network inside WireGuard, and nothing of the
+// mirror crosses in clear, also while the collector reloads and a web server restarts.
+//
+//   client1 --+---- lan bridge ----+-- collector 10.1.0.10  ux-tunnel-receive (ruei-wg0, UDP 51871) + monitor;
+//             |                    |     strict reverse-path filter; the underlay capture is on its eth0
+//             |                    +-- web1 10.1.0.11  nginx, ux-tunnel-transmit wireguard= (ruei-wg1)
+//             +-- router (NAT) ------- web3 10.2.0.13  nginx, ux-tunnel-transmit wireguard= (behind NAT)
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFile, stat, writeFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { requireL2tp } from './lib/netns.js';
+import { createDeployment, mustSucceed, COLLECTOR_IP, type Web } from './lib/deployment.js';
+import { scratchDir } from './lib/scratch.js';
+import { startCapture } from './lib/capture.js';
+import { compareStreams, fetchKeepAlive } from './lib/traffic.js';
+import { exec, spawnStream } from '../../src/kernel/exec.js';
+import type { TunnelHealth } from '../../src/monitor/snapshot.js';
+
+const BIN = resolve(import.meta.dirname, '..', '..', '..', 'bin');
+const INTERVAL = 2;
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const publicKey = (out: string) => /^wireguard=(\S+)$/m.exec(out)?.[1] ?? assert.fail(`no public key in:\n${out}`);
+
+test('encrypted tunnels: no L2TP packet and no mirrored byte on the underlay, across reload and restart; byte-identical on ruei-mtun', async (t) => {
+  await requireL2tp();
+  const dir = await scratchDir(t, 'uxt-wg-');
+  const d = await createDeployment(t, dir);
+  const [web1, , web3] = d.webs as [Web, Web, Web];
+  const env = { ...process.env, UX_TUNNEL_RUN_DIR: join(dir, 'collector-run') };
+  const receive = (...args: string[]) => exec(d.collector.argv(process.execPath, join(BIN, 'ux-tunnel-receive'), '--config', d.tunnelsConf, ...args), { env });
+  // A strict reverse-path filter, as on RHEL: the decrypted packets must still be accepted.
+  await d.collector.run('sysctl', '-qw', 'net.ipv4.conf.all.rp_filter=1');
+
+  // Keys: made root-only, only public keys printed; each goes on the other side's line.
+  const collectorKey = publicKey(mustSucceed(await receive('keys'), 'receive keys').stdout);
+  assert.equal((await stat(join(dir, 'wireguard.key'))).mode & 0o777, 0o600);
+  const webKeys = new Map<Web, string>();
+  for (const web of [web1, web3]) {
+    const out = mustSucceed(await d.transmit(web, 'keys'), `transmit keys on ${web.name}`).stdout;
+    const privateKey = (await readFile(join(dir, web.name, 'wireguard.key'), 'utf8')).trim();
+    assert.ok(!out.includes(privateKey), 'keys never prints the private key');
+    webKeys.set(web, publicKey(out));
+    await writeFile(web.config, `${COLLECTOR_IP} ${web.ip} eth0 i80 wireguard=${collectorKey}\n`);
+  }
+  assert.equal(publicKey(mustSucceed(await receive('keys'), 'receive keys again').stdout), collectorKey, 'a second keys keeps the key');
+  await writeFile(d.tunnelsConf, `${d.tunnelsLine(web1)} wireguard=${webKeys.get(web1)}\n${d.tunnelsLine(web3)} wireguard=${webKeys.get(web3)}\n`);
+
+  // The underlay, from before the first tunnel exists until after the last is gone.
+  const underlay = await startCapture(d.collector, 'eth0', join(dir, 'underlay.pcap'), ['ip proto 115 or udp']);
+  t.after(async () => {
+    for (const web of [web1, web3]) await d.transmit(web, 'stop');
+    await receive('stop');
+  });
+  mustSucceed(await receive('start'), 'receive start');
+  for (const web of [web1, web3]) mustSucceed(await d.transmit(web, 'start'), `transmit start on ${web.name}`);
+  const monitor = spawnStream(d.collector.argv(process.execPath, join(BIN, 'ux-tunnel-receive'), '--config', d.tunnelsConf, 'monitor'), env);
+  t.after(() => monitor.kill('SIGKILL'));
+  const keepalives = [web1, web3].map((web) => spawnStream(web.ns.argv(process.execPath, join(BIN, 'ux-tunnel-transmit'), '--config', web.config, 'keepalive', '--interval', String(INTERVAL)), { ...process.env, UX_TUNNEL_RUN_DIR: web.runDir }));
+  t.after(() => keepalives.forEach((k) => k.kill('SIGKILL')));
+
+  // Downloads, with a reload of the collector and a restart of web1 in between.
+  const mtun = await startCapture(d.collector, 'ruei-mtun', join(dir, 'mtun.pcap'), ['tcp port 80']);
+  const wire = await startCapture(d.clients[0]!, 'eth0', join(dir, 'client.pcap'), ['tcp port 80']);
+  const fetchAll = async () => {
+    for (const web of [web1, web3]) await fetchKeepAlive(d.clients[0]!, web, dir, ['/index.html', '/medium.bin']);
+  };
+  await fetchKeepAlive(d.clients[0]!, web1, dir, ['/big.bin']); // the known random payload, 3 MB
+  await fetchAll();
+  mustSucceed(await receive('reload'), 'receive reload');
+  await fetchAll();
+  mustSucceed(await d.transmit(web1, 'restart'), 'transmit restart on web1');
+  await fetchAll();
+  await sleep(1000);
+  const onWire = (await wire.stop()).packets;
+  const mirrored = await mtun.stop();
+  const compared = compareStreams([onWire], mirrored.packets, 80, [web1.ip, web3.ip]);
+  t.diagnostic(`${compared.connections} connections, ${compared.clientBytes} bytes on the client's wire, ${compared.collectorBytes} identical on ruei-mtun`);
+  assert.ok(compared.clientBytes > 3_000_000 + 6 * 200_000, `both servers carried the downloads (${compared.clientBytes} bytes)`);
+  assert.deepEqual(compared.problems, [], 'every byte of every connection is on ruei-mtun, identical');
+
+  // The keepalives come through the encryption too (web3's from behind NAT): both up in status.
+  const status = async () => JSON.parse((await receive('status', '--json')).stdout) as { tunnels: Array<{ tunnelId: number; health: TunnelHealth | null }> };
+  const up = (s: Awaited<ReturnType<typeof status>>) => [web1, web3].every((w) => s.tunnels.find((r) => r.tunnelId === w.tunnelId)?.health?.state === 'up');
+  let s = await status();
+  for (let i = 0; i < 60 && !up(s); i++) s = (await sleep(1000), await status());
+  assert.ok(up(s), `both tunnels up through the encryption: ${JSON.stringify(s.tunnels.map((r) => r.health?.state))}`);
+
+  for (const web of [web1, web3]) mustSucceed(await d.transmit(web, 'stop'), `transmit stop on ${web.name}`);
+  mustSucceed(await receive('stop'), 'receive stop');
+  const under = await underlay.stop();
+  const l2tpInClear = under.packets.filter((p) => p.data.length > 23 && p.data.readUInt16BE(12) === 0x0800 && p.data[23] === 115);
+  assert.equal(l2tpInClear.length, 0, 'no IP protocol 115 packet on the underlay, at any moment');
+  assert.ok(under.packets.length > 1000, `the encrypted traffic was captured (${under.packets.length} UDP packets)`);
+  const payload = d.webs[0]!.files.get('/big.bin')!;
+  const all = Buffer.concat(under.packets.map((p) => p.data));
+  for (const at of [0, 1000, 500_000, 1_000_000, 2_000_000]) assert.equal(all.indexOf(payload.subarray(at, at + 48)), -1, `no 48 bytes of the payload (at ${at}) on the underlay`);
+
+  // stop left nothing of the encryption behind, on either side.
+  for (const ns of [d.collector, web1.ns, web3.ns]) {
+    assert.doesNotMatch((await ns.run('ip', 'rule', 'show')).stdout, /4115/);
+    assert.equal((await ns.probe('ip', 'route', 'show', 'table', '4115')).stdout.trim(), '');
+    assert.doesNotMatch((await ns.run('ip', 'link', 'show')).stdout, /ruei-wg/);
+  }
+});
