@@ -9,7 +9,7 @@ export type Finding =
   /** Detected, and no line of tunnels.conf names its source address or its tunnel ID: add `fix`. */
   | { readonly kind: 'unconfigured'; readonly tunnel: DetectedTunnel; readonly fix: string }
   /** Detected, and a line names its source or its tunnel ID but differs in another field: replace that line by `fix`. */
-  | { readonly kind: 'mismatch'; readonly tunnel: DetectedTunnel; readonly line: number; readonly configured: string; readonly fix: string; readonly reason: string }
+  | { readonly kind: 'mismatch'; readonly tunnel: DetectedTunnel; readonly line: number; readonly configured: string; readonly fix: string; readonly reason: string; readonly hasOptions?: boolean }
   /** Configured, and no packet of it was seen. */
   | { readonly kind: 'unseen'; readonly line: number; readonly configured: string; readonly tunnelId: number };
 
@@ -56,7 +56,7 @@ export function compareWithConfig(detected: readonly DetectedTunnel[], configure
     } else {
       reason = `receiving-side-ip ${near.receivingIp} is configured, but the packets are sent to ${d.dstIp}`;
     }
-    findings.push({ kind: 'mismatch', tunnel: d, line: near.line, configured: configuredLine(near), fix, reason });
+    findings.push({ kind: 'mismatch', tunnel: d, line: near.line, configured: configuredLine(near), fix, reason, hasOptions: !!(near.cookie || near.wireguard) });
   }
   for (const c of configured) {
     if (!accounted.has(c)) findings.push({ kind: 'unseen', line: c.line, configured: configuredLine(c), tunnelId: c.tunnelId });
@@ -74,7 +74,8 @@ export function describeFinding(finding: Finding, file: string, seconds: number 
       return `tunnel ${describeTunnelId(t.tunnelId)} from ${t.srcIp} to ${t.dstIp} is not in ${file}: add the line "${finding.fix}"`;
     }
     case 'mismatch':
-      return `${file}:${finding.line}: "${finding.configured}": ${finding.reason}: replace the line with "${finding.fix}"`;
+      // The options (a cookie: a secret, never printed) stay as they are: only the four fields are wrong.
+      return `${file}:${finding.line}: "${finding.configured}": ${finding.reason}: replace ${finding.hasOptions ? 'its four fields' : 'the line'} with "${finding.fix}"${finding.hasOptions ? ' and keep its options (cookie=, wireguard=)' : ''}`;
     case 'unseen': {
       const during = seconds === null ? 'in the capture' : `in ${seconds}s`;
       return `${file}:${finding.line}: "${finding.configured}" (tunnel ID ${describeTunnelId(finding.tunnelId)}): no packets seen ${during}: ` +

@@ -84,3 +84,11 @@ test('a tunnels.conf that matches everything detected yields no action', () => {
   const findings = compareWithConfig([{ dstIp: '10.10.10.10', srcIp: '192.168.10.11', tunnelId: ID_11, nat: true, packets: 1 }], conf.tunnels);
   assert.deepEqual(findings.map((f) => describeFinding(f, 't', 30)), [null]);
 });
+
+test('a line with options that needs correcting: only its four fields are replaced, its options (a cookie) kept and never shown', () => {
+  const conf = parseTunnelsConf('tunnels.conf', '10.10.10.10 192.168.10.11 - - cookie=5a17c0ffee0c0de1\n');
+  const [finding] = compareWithConfig([{ dstIp: '10.10.10.10', srcIp: '192.168.10.11', tunnelId: ID_11, nat: true, packets: 2 }], conf.tunnels);
+  const text = describeFinding(finding!, 'tunnels.conf', 25)!;
+  assert.match(text, /replace its four fields with "10\.10\.10\.10 192\.168\.10\.11 - 10\.10\.10\.11" and keep its options \(cookie=, wireguard=\)$/);
+  assert.ok(!text.includes('5a17c0ffee0c0de1'));
+});
