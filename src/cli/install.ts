@@ -1,5 +1,6 @@
 // `install` / `uninstall` (both sides): config directory and example, systemd units; uninstall removes what install made.
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmdirSync, rmSync, writeFileSync } from 'node:fs';
+import { KEY_FILE_NAME } from '../transport/wireguard.js';
 import type { ParsedArgs } from './args.js';
 import { layout, PACKAGE_ROOT, runningBinDir, systemdRuns, type Layout } from '../install/layout.js';
 import { exec } from '../kernel/exec.js';
@@ -62,6 +63,7 @@ export async function runUninstall(args: ParsedArgs, side: Side): Promise<number
     if (!dryRun) rmSync(file.path);
   }
   if (side === 'transmit') removeIfPurged(plan, 'tunnel.conf', purge, dryRun, say);
+  removeIfPurged(plan, KEY_FILE_NAME, purge, dryRun, say); // the WireGuard private key of `keys`
   for (const dir of [...plan.directories].reverse()) {
     if (existsSync(dir) && readdirSync(dir).length === 0) {
       say(`[#] rmdir ${dir}`);
@@ -73,7 +75,7 @@ export async function runUninstall(args: ParsedArgs, side: Side): Promise<number
   return 0;
 }
 
-/** tunnel.conf is the user's own copy of the example: only --purge removes it. */
+/** tunnel.conf (the user's own copy of the example) and the private key: only --purge removes them. */
 function removeIfPurged(plan: Layout, name: string, purge: boolean, dryRun: boolean, say: (line: string) => void): void {
   const example = plan.files.find((f) => f.userConfig);
   if (!example) return;

@@ -22,7 +22,8 @@ export async function readReceiveState(runner: KernelRunner, forPlanning = true)
     tables ? readPinState(runner, tables) : Promise.resolve(undefined),
   ]);
   const wgLink = links.find((l) => l.name === WG_RECEIVE_IF);
-  const wireguard = forPlanning ? await readWgState(runner, WG_RECEIVE_IF, wgLink ? (wgLink.kind ?? 'unknown') : null) : undefined;
+  // Read for status too (a handful of processes): an encrypted tunnel's handshake is part of its health.
+  const wireguard = await readWgState(runner, WG_RECEIVE_IF, wgLink ? (wgLink.kind ?? 'unknown') : null);
   return { links, tunnels: l2tp.tunnels, sessions: l2tp.sessions, ingressQdiscs, blockFilters, ipv6: existsSync('/proc/sys/net/ipv6'), fragmentCounter, pin, wireguard };
 }
 

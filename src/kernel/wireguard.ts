@@ -14,17 +14,27 @@ export async function readWgState(runner: KernelRunner, ifname: string, linkKind
   const state = { ...NO_WG, linkKind, routes: parseWgRoutes(routes.code === 0 ? routes.stdout : ''), rule: parseWgRule(rules.code === 0 ? rules.stdout : '') };
   if (linkKind !== 'wireguard') return state;
   // Never `wg show dump`: its first line is the private key, and nothing of this reader may hold it.
-  const [publicKey, port, allowed] = await Promise.all([
+  const [publicKey, port, allowed, handshakes] = await Promise.all([
     runner.probe(['wg', 'show', ifname, 'public-key']),
     runner.probe(['wg', 'show', ifname, 'listen-port']),
     runner.probe(['wg', 'show', ifname, 'allowed-ips']),
+    runner.probe(['wg', 'show', ifname, 'latest-handshakes']),
   ]);
   return {
     ...state,
     publicKey: publicKey.code === 0 && publicKey.stdout.trim() !== '(none)' ? publicKey.stdout.trim() || null : null,
     listenPort: port.code === 0 && /^\d+$/.test(port.stdout.trim()) && port.stdout.trim() !== '0' ? Number(port.stdout.trim()) : null,
     peers: parseAllowedIps(allowed.code === 0 ? allowed.stdout : ''),
+    handshakes: parseHandshakes(handshakes.code === 0 ? handshakes.stdout : ''),
   };
+}
+
+/** `wg show IF latest-handshakes`: "PUBKEY\tUNIX-SECONDS" per peer (0: never). */
+export function parseHandshakes(text: string): Map<string, number> {
+  return new Map(text.split('\n').filter(Boolean).map((line) => {
+    const [key, at = '0'] = line.split('\t');
+    return [key!, Number(at) || 0] as const;
+  }));
 }
 
 /** `wg show IF allowed-ips`: "PUBKEY\t10.1.0.11/32 10.2.0.13/32" per peer ("(none)" when it has none). */

@@ -186,7 +186,7 @@ export function planStart(conf: TunnelConf, state: TransmitKernelState, key: WgK
 /** The transmit side's WireGuard interface: one peer, the collector, at its address and port. */
 function wgDesired(conf: TunnelConf, key: WgKey | null): WgDesired | null {
   if (!conf.wireguard || !key) return null;
-  const peer = { publicKey: conf.wireguard, addresses: [conf.receivingIp], endpoint: `${conf.receivingIp}:${WG_PORT}` };
+  const peer = { publicKey: conf.wireguard, addresses: [conf.receivingIp], endpoint: `${conf.receivingIp}:${WG_PORT}`, persistentKeepalive: 25 };
   return { ifname: WG_TRANSMIT_IF, keyFile: key.file, publicKey: key.publicKey, listenPort: null, peers: [peer] };
 }
 

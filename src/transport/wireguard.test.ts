@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { NO_WG, newPrivateKey, parsePublicKey, planWireguard, publicKeyOf, removeWireguard, type WgDesired, type WgState } from './wireguard.js';
+import { handshakeProblem, NO_WG, newPrivateKey, parsePublicKey, planWireguard, publicKeyOf, removeWireguard, type WgDesired, type WgState } from './wireguard.js';
 import { formatArgv } from '../kernel/exec.js';
 import { argvOf } from '../plan/operation.js';
 
@@ -56,4 +56,13 @@ test('an interface of our name that is not WireGuard is a conflict, and nothing 
   const plan = planWireguard(TRANSMIT, { ...NO_WG, linkKind: 'dummy' }, 'ruei-wg1');
   assert.match(plan.conflicts[0]!, /an interface ruei-wg1 of kind dummy exists/);
   assert.deepEqual(plan.before, []);
+});
+
+test('the handshake tells whether an encrypted tunnel works, and what to do when it does not', () => {
+  const state: WgState = { ...NO_WG, linkKind: 'wireguard', peers: new Map([[COLLECTOR, ['10.1.0.10']]]), handshakes: new Map([[COLLECTOR, 0]]) };
+  const check = (s: WgState | undefined, now = 1000) => handshakeProblem(s, 'ruei-wg1', COLLECTOR, 'the collector\'s line', now);
+  assert.match(check(undefined)!, /ruei-wg1 does not exist/);
+  assert.match(check(state)!, /no WireGuard handshake with .* yet: the collector's line must give this host's public key .* UDP port 51871 must be open/);
+  assert.equal(check({ ...state, handshakes: new Map([[COLLECTOR, 900]]) }), null);
+  assert.match(check({ ...state, handshakes: new Map([[COLLECTOR, 700]]) })!, /the last WireGuard handshake .* was 300 s ago/);
 });

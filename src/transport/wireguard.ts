@@ -54,6 +54,11 @@ export interface WgPeer {
   readonly addresses: readonly string[];
   /** "ADDRESS:PORT" to send to (the transmit side); null: learned from the peer's handshake (the collector). */
   readonly endpoint: string | null;
+  /**
+   * The transmit side's persistent keepalive (seconds): it shakes hands as soon as the interface is up (so status can
+   * tell at once whether the collector knows this host's key) and keeps a NAT's UDP mapping open between keepalives.
+   */
+  readonly persistentKeepalive?: number;
 }
 
 export interface WgDesired {
@@ -76,9 +81,27 @@ export interface WgState {
   /** Routes of WG_TABLE: address -> 'dev' (via the interface) and/or 'blackhole'. */
   readonly routes: ReadonlyMap<string, ReadonlySet<'dev' | 'blackhole'>>;
   readonly rule: boolean;
+  /** Peer public key -> time of its latest handshake (Unix seconds; 0: never). Read for status, not for planning. */
+  readonly handshakes?: ReadonlyMap<string, number>;
 }
 
 export const NO_WG: WgState = { linkKind: null, publicKey: null, listenPort: null, peers: new Map(), routes: new Map(), rule: false };
+
+/** WireGuard renews a session every 2 minutes while it carries traffic; the keepalive sends every 20 s. */
+export const HANDSHAKE_STALE_SECONDS = 180;
+
+/**
+ * What is wrong with an encrypted tunnel's WireGuard side, in words that say what to do; null when its peer shook
+ * hands recently. `peer` is the other end's public key, `otherSide` how to reach its config.
+ */
+export function handshakeProblem(state: WgState | undefined, ifname: string, peer: string, otherSide: string, nowSeconds: number): string | null {
+  if (!state || state.linkKind !== 'wireguard') return `${ifname} does not exist, so nothing of this encrypted tunnel can cross: run start (or reload)`;
+  if (!state.peers.has(peer)) return `${ifname} has no peer ${peer}: run reload`;
+  const at = state.handshakes?.get(peer) ?? 0;
+  if (at === 0) return `no WireGuard handshake with ${peer} yet: ${otherSide} must give this host's public key (keys prints it) as wireguard=, and UDP port ${WG_PORT} must be open between the hosts (firewall open)`;
+  if (nowSeconds - at > HANDSHAKE_STALE_SECONDS) return `the last WireGuard handshake with ${peer} was ${nowSeconds - at} s ago: is the other side running, with this host's key on its line?`;
+  return null;
+}
 
 export interface WgPlan {
   /** Before the tunnels are made: rule, blackholes, interface, key, peers, routes. */
@@ -121,7 +144,7 @@ export function planWireguard(desired: WgDesired | null, state: WgState, ifname:
     const have = state.peers.get(peer.publicKey);
     if (!fresh && have && sameSet(have, peer.addresses)) continue;
     before.push(wg(['set', desired.ifname, 'peer', peer.publicKey, 'allowed-ips', peer.addresses.map((a) => `${a}/32`).join(','),
-      ...(peer.endpoint ? ['endpoint', peer.endpoint] : [])]));
+      ...(peer.endpoint ? ['endpoint', peer.endpoint] : []), ...(peer.persistentKeepalive ? ['persistent-keepalive', String(peer.persistentKeepalive)] : [])]));
   }
   before.push(ip(['link', 'set', 'dev', desired.ifname, 'up']));
   // 3. The way through it, in front of the blackholes.

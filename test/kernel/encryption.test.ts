@@ -52,8 +52,18 @@ test('encrypted tunnels: no L2TP packet and no mirrored byte on the underlay, ac
     for (const web of [web1, web3]) await d.transmit(web, 'stop');
     await receive('stop');
   });
+  // web1 first, while the collector is not there yet: its check says that no handshake happened, and why.
+  mustSucceed(await d.transmit(web1, 'start'), 'transmit start on web1');
+  const lonely = await d.transmit(web1, 'diag', 'tunnel', 'check');
+  assert.equal(lonely.code, 1, lonely.stdout);
+  assert.match(lonely.stdout + lonely.stderr, /encryption: no WireGuard handshake with .* yet: the collector's line for this web server in tunnels\.conf must give this host's public key/);
   mustSucceed(await receive('start'), 'receive start');
-  for (const web of [web1, web3]) mustSucceed(await d.transmit(web, 'start'), `transmit start on ${web.name}`);
+  mustSucceed(await d.transmit(web3, 'start'), 'transmit start on web3');
+  // Then both shake hands (WireGuard retries every 5 s): both sides' checks pass before any traffic is measured.
+  const checks = async () => (await Promise.all([d.transmit(web1, 'diag', 'tunnel', 'check'), d.transmit(web3, 'diag', 'tunnel', 'check'), receive('diag', 'tunnels', 'check')])).map((r) => r.code);
+  let codes = await checks();
+  for (let i = 0; i < 60 && codes.some((c) => c !== 0); i++) codes = (await sleep(1000), await checks());
+  assert.deepEqual(codes, [0, 0, 0], 'diag tunnel check on both web servers and diag tunnels check on the collector pass');
   const monitor = spawnStream(d.collector.argv(process.execPath, join(BIN, 'ux-tunnel-receive'), '--config', d.tunnelsConf, 'monitor'), env);
   t.after(() => monitor.kill('SIGKILL'));
   const keepalives = [web1, web3].map((web) => spawnStream(web.ns.argv(process.execPath, join(BIN, 'ux-tunnel-transmit'), '--config', web.config, 'keepalive', '--interval', String(INTERVAL)), { ...process.env, UX_TUNNEL_RUN_DIR: web.runDir }));

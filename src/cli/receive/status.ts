@@ -72,6 +72,7 @@ async function collectStatus(file: string, missingOk: boolean): Promise<Status> 
   const warnings = conf.tunnels.length > 0 ? reassemblyWarnings() : [];
   const problems = rows.filter((r) => r.configured && !r.present).map((r) => `line ${r.line}: tunnel ${r.tunnelIdText} (${r.remoteIp}) is missing from the kernel: run ux-tunnel-receive start (or systemctl start ux-tunnel-receive)`);
   problems.push(...cookieProblems(rows));
+  problems.push(...rows.flatMap((r) => r.problems.filter((p) => p.startsWith('encryption:')).map((p) => `line ${r.line}: tunnel ${r.tunnelIdText} (${r.remoteIp}): ${p}`)));
   return {
     config: file,
     status: problems.length > 0 ? 'FAIL' : warnings.length > 0 ? 'WARN' : 'OK',

@@ -2,6 +2,7 @@
 import type { ReceiveTunnel } from '../../config/tunnels.js';
 import { describeTunnelId } from '../../config/values.js';
 import type { LinkCounters } from '../../kernel/links.js';
+import { handshakeProblem, WG_RECEIVE_IF } from '../../transport/wireguard.js';
 import { AGGREGATION_IF, MIRROR_BLOCK, MIRROR_PREF, RECEIVE_MTU, sessionInterfaceIndex, type ReceiveKernelState } from '../../model/receive.js';
 
 export interface TunnelRow {
@@ -43,13 +44,13 @@ export function aggregationRow(state: ReceiveKernelState): AggregationRow {
   return { interface: AGGREGATION_IF, present: !!link, ifindex: link?.ifindex ?? null, tx: link?.tx ?? null, filter, status: problems.length ? 'FAIL' : 'OK', problems };
 }
 
-export function tunnelRows(configured: readonly ReceiveTunnel[], state: ReceiveKernelState): TunnelRow[] {
+export function tunnelRows(configured: readonly ReceiveTunnel[], state: ReceiveKernelState, nowMs = Date.now()): TunnelRow[] {
   const links = new Map(state.links.map((l) => [l.name, l]));
   const tunnels = new Map(state.tunnels.map((t) => [t.tunnelId, t]));
   const ownedSessions = state.sessions.filter((s) => sessionInterfaceIndex(s.interface) !== null);
   const sessionByTunnel = new Map(ownedSessions.map((s) => [s.tunnelId, s]));
   const rows: TunnelRow[] = [];
-  const row = (line: number | null, tunnelId: number, localIp: string, remoteIp: string, configuredToo: boolean, cookie?: string | null): TunnelRow => {
+  const row = (line: number | null, tunnelId: number, localIp: string, remoteIp: string, configuredToo: boolean, cookie?: string | null, wireguard?: string | null): TunnelRow => {
     const kernelTunnel = tunnels.get(tunnelId);
     const session = sessionByTunnel.get(tunnelId);
     const link = session ? links.get(session.interface) : undefined;
@@ -59,6 +60,8 @@ export function tunnelRows(configured: readonly ReceiveTunnel[], state: ReceiveK
     else {
       if (kernelTunnel.local !== localIp || kernelTunnel.peer !== remoteIp) problems.push(`the kernel tunnel runs ${kernelTunnel.local} -> ${kernelTunnel.peer}: run ux-tunnel-receive reload`);
       if (cookie !== undefined && (session.cookie !== cookie || session.peerCookie !== cookie)) problems.push(`the kernel session's cookie is not the one of tunnels.conf line ${line}: run ux-tunnel-receive reload`);
+      const wg = wireguard ? handshakeProblem(state.wireguard, WG_RECEIVE_IF, wireguard, `the web server's tunnel.conf`, Math.floor(nowMs / 1000)) : null;
+      if (wg) problems.push(`encryption: ${wg}`);
       if (!link.up) problems.push(`${link.name} is down`);
       const qdisc = state.ingressQdiscs.get(link.name);
       if (qdisc?.ingressBlock !== MIRROR_BLOCK) problems.push(`${link.name} is not mirrored into ${AGGREGATION_IF} (no clsact on block ${MIRROR_BLOCK})`);
@@ -71,7 +74,7 @@ export function tunnelRows(configured: readonly ReceiveTunnel[], state: ReceiveK
       rx: link?.rx ?? null, status: problems.length ? 'FAIL' : 'OK', problems,
     };
   };
-  for (const t of configured) rows.push(row(t.line, t.tunnelId, t.receivingIp, t.transmitIp, true, t.cookie));
+  for (const t of configured) rows.push(row(t.line, t.tunnelId, t.receivingIp, t.transmitIp, true, t.cookie, t.wireguard));
   const configuredIds = new Set(configured.map((t) => t.tunnelId));
   for (const s of ownedSessions) {
     const t = tunnels.get(s.tunnelId);

@@ -6,6 +6,7 @@ import type { TcFilter } from '../../kernel/tc.js';
 import { readKeepaliveStatus, type KeepaliveStatus } from '../../keepalive/sender.js';
 import { BRIDGE, SESSION_IF, TRANSMIT_INTERFACES, TRANSMIT_MTU, VETH_IN, VETH_OUT, type TransmitKernelState } from '../../model/transmit.js';
 import { isOurFilter } from '../../plan/transmit.js';
+import { handshakeProblem, WG_TRANSMIT_IF } from '../../transport/wireguard.js';
 
 export interface InterfaceRow {
   readonly name: string;
@@ -51,6 +52,10 @@ export function transmitReport(state: TransmitKernelState, conf: TunnelConf | nu
   else if (conf && (session.cookie !== conf.cookie || session.peerCookie !== conf.cookie)) {
     // Never the values: they are the tunnel's secret.
     problems.push(`the tunnel's cookie is not the one ${conf.file}:${conf.line} gives (${conf.cookie ? 'cookie=' : 'no cookie'}): run ux-tunnel-transmit restart`);
+  }
+  if (conf?.wireguard) {
+    const wg = handshakeProblem(state.wireguard, WG_TRANSMIT_IF, conf.wireguard, `the collector's line for this web server in tunnels.conf`, Math.floor(now / 1000));
+    if (wg) problems.push(`encryption: ${wg}`);
   }
   const links = new Map(state.links.map((l) => [l.name, l]));
   const interfaces: InterfaceRow[] = TRANSMIT_INTERFACES.map((name) => {
