@@ -52,14 +52,9 @@ test('encrypted tunnels: no L2TP packet and no mirrored byte on the underlay, ac
     for (const web of [web1, web3]) await d.transmit(web, 'stop');
     await receive('stop');
   });
-  // web1 first, while the collector is not there yet: its check says that no handshake happened, and why.
-  mustSucceed(await d.transmit(web1, 'start'), 'transmit start on web1');
-  const lonely = await d.transmit(web1, 'diag', 'tunnel', 'check');
-  assert.equal(lonely.code, 1, lonely.stdout);
-  assert.match(lonely.stdout + lonely.stderr, /encryption: no WireGuard handshake with .* yet: the collector's line for this web server in tunnels\.conf must give this host's public key/);
   mustSucceed(await receive('start'), 'receive start');
-  mustSucceed(await d.transmit(web3, 'start'), 'transmit start on web3');
-  // Then both shake hands (WireGuard retries every 5 s): both sides' checks pass before any traffic is measured.
+  for (const web of [web1, web3]) mustSucceed(await d.transmit(web, 'start'), `transmit start on ${web.name}`);
+  // Both shake hands at once (persistent keepalive): both sides' checks pass before any traffic is measured.
   const checks = async () => (await Promise.all([d.transmit(web1, 'diag', 'tunnel', 'check'), d.transmit(web3, 'diag', 'tunnel', 'check'), receive('diag', 'tunnels', 'check')])).map((r) => r.code);
   let codes = await checks();
   for (let i = 0; i < 60 && codes.some((c) => c !== 0); i++) codes = (await sleep(1000), await checks());
@@ -75,7 +70,10 @@ test('encrypted tunnels: no L2TP packet and no mirrored byte on the underlay, ac
   const fetchAll = async () => {
     for (const web of [web1, web3]) await fetchKeepAlive(d.clients[0]!, web, dir, ['/index.html', '/medium.bin']);
   };
-  await fetchKeepAlive(d.clients[0]!, web1, dir, ['/big.bin']); // the known random payload, 3 MB
+  // The known random payload, 3 MB, at 16 Mbit/s: the emulated CPU encrypts slowly, and a download at full speed
+  // overflows WireGuard's queue (status then reports the drops on ruei-wg1; the benchmark measures the encrypted
+  // mirror under load).
+  await fetchKeepAlive(d.clients[0]!, web1, dir, ['/big.bin'], ['--limit-rate', '2M']);
   await fetchAll();
   mustSucceed(await receive('reload'), 'receive reload');
   await fetchAll();
@@ -87,7 +85,8 @@ test('encrypted tunnels: no L2TP packet and no mirrored byte on the underlay, ac
   const compared = compareStreams([onWire], mirrored.packets, 80, [web1.ip, web3.ip]);
   t.diagnostic(`${compared.connections} connections, ${compared.clientBytes} bytes on the client's wire, ${compared.collectorBytes} identical on ruei-mtun`);
   assert.ok(compared.clientBytes > 3_000_000 + 6 * 200_000, `both servers carried the downloads (${compared.clientBytes} bytes)`);
-  assert.deepEqual(compared.problems, [], 'every byte of every connection is on ruei-mtun, identical');
+  const wgDrops = async (web: Web) => (await web.ns.run('ip', '-s', 'link', 'show', 'ruei-wg1')).stdout.replace(/\s+/g, ' ');
+  assert.deepEqual(compared.problems, [], `every byte of every connection is on ruei-mtun, identical (web1 ruei-wg1 ${await wgDrops(web1)})`);
 
   // The keepalives come through the encryption too (web3's from behind NAT): both up in status.
   const status = async () => JSON.parse((await receive('status', '--json')).stdout) as { tunnels: Array<{ tunnelId: number; health: TunnelHealth | null }> };

@@ -1,6 +1,7 @@
 // `ux-tunnel-transmit diag path`: whether the mirror's frames cross the path to the collector whole or as IP
 // fragments, measured with DF probes through the real route, and what to change when they are fragmented.
 import type { ParsedArgs } from '../args.js';
+import { WG_OVERHEAD } from '../../transport/wireguard.js';
 import { UserError } from '../main.js';
 import { INFO, WARN } from '../../diag/table.js';
 import { judgePath, measurePathMtu, probe, ETHERNET_HEADER, type PathFacts } from '../../diag/path.js';
@@ -33,11 +34,11 @@ export async function pathFacts(conf: TunnelConf, runner: KernelRunner): Promise
   const overhead = overheadOf(conf);
   const wanted = nicMtu + ETHERNET_HEADER + overhead;
   const pathMtu = await measurePathMtu(runner, conf.transmitIp, conf.receivingIp, routeMtu, wanted);
-  return { nic: conf.mirrorIf, nicMtu, collector: conf.receivingIp, routeDev: parsed.dev, routeMtu, pathMtu, overhead, transport: conf.cookie ? `${L2TPV3_IP.name} with a cookie` : L2TPV3_IP.name };
+  return { nic: conf.mirrorIf, nicMtu, collector: conf.receivingIp, routeDev: parsed.dev, routeMtu, pathMtu, overhead, transport: `${L2TPV3_IP.name}${conf.cookie ? ' with a cookie' : ''}${conf.wireguard ? ' inside WireGuard' : ''}` };
 }
 
-/** What the tunnel adds to a mirrored frame on the path, a cookie included. */
-const overheadOf = (conf: TunnelConf) => L2TPV3_IP.overhead + (conf.cookie ? L2TPV3_IP.cookieOverhead : 0);
+/** What the tunnel adds to a mirrored frame on the path, a cookie and the encryption included. */
+const overheadOf = (conf: TunnelConf) => L2TPV3_IP.overhead + (conf.cookie ? L2TPV3_IP.cookieOverhead : 0) + (conf.wireguard ? WG_OVERHEAD : 0);
 
 /**
  * start's one line about the path (`nicMtu` from the kernel state start already read): a DF probe of the largest

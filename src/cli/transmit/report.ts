@@ -56,6 +56,9 @@ export function transmitReport(state: TransmitKernelState, conf: TunnelConf | nu
   if (conf?.wireguard) {
     const wg = handshakeProblem(state.wireguard, WG_TRANSMIT_IF, conf.wireguard, `the collector's line for this web server in tunnels.conf`, Math.floor(now / 1000));
     if (wg) problems.push(`encryption: ${wg}`);
+    const tx = state.links.find((l) => l.name === WG_TRANSMIT_IF)?.tx;
+    const lost = tx ? tx.errors + tx.dropped : 0;
+    if (lost > 0) problems.push(`encryption: ${WG_TRANSMIT_IF} dropped ${lost} packets of the mirror (WireGuard's queue overflowed: the encryption did not keep up with the mirror's bursts; ip -s link show ${WG_TRANSMIT_IF})`);
   }
   const links = new Map(state.links.map((l) => [l.name, l]));
   const interfaces: InterfaceRow[] = TRANSMIT_INTERFACES.map((name) => {
