@@ -58,7 +58,7 @@ export function transmitReport(state: TransmitKernelState, conf: TunnelConf | nu
     if (wg) problems.push(`encryption: ${wg}`);
     const tx = state.links.find((l) => l.name === WG_TRANSMIT_IF)?.tx;
     const lost = tx ? tx.errors + tx.dropped : 0;
-    if (lost > 0) problems.push(`encryption: ${WG_TRANSMIT_IF} dropped ${lost} packets of the mirror (WireGuard's queue overflowed: the encryption did not keep up with the mirror's bursts; ip -s link show ${WG_TRANSMIT_IF})`);
+    if (lost > 0) problems.push(`encryption: ${WG_TRANSMIT_IF} dropped ${lost} packets of the mirror (no WireGuard session with the collector at the time, or the encryption fell behind; ip -s link show ${WG_TRANSMIT_IF})`);
   }
   const links = new Map(state.links.map((l) => [l.name, l]));
   const interfaces: InterfaceRow[] = TRANSMIT_INTERFACES.map((name) => {
