@@ -72,12 +72,17 @@ test('cookies: the right one flows byte-identical, a wrong one is dropped and re
   t.after(() => keepalives.forEach((k) => k.kill('SIGKILL')));
 
   // Traffic to both: web1's TCP streams arrive byte-identical, none of web3's frames (wrong cookie) does.
-  const mtun = await startCapture(d.collector, 'ruei-mtun', join(dir, 'mtun.pcap'), ['tcp port 80']);
+  // Snap length 2048: whole client frames (at most 1514 bytes), and a deep capture ring on the 64000-MTU ruei-mtun.
+  const mtun = await startCapture(d.collector, 'ruei-mtun', join(dir, 'mtun.pcap'), ['tcp port 80'], 2048);
   const wire = await startCapture(d.clients[0]!, 'eth0', join(dir, 'client.pcap'), ['tcp port 80']);
   for (const web of [web1, web3]) await fetchKeepAlive(d.clients[0]!, web, dir, ['/index.html', '/medium.bin']);
   await sleep(1000);
-  const onWire = (await wire.stop()).packets;
-  const mirrored = (await mtun.stop()).packets;
+  const wireCapture = await wire.stop();
+  assert.equal(wireCapture.droppedByKernel, 0, 'the capture on the client\'s wire dropped nothing');
+  const onWire = wireCapture.packets;
+  const mtunCapture = await mtun.stop();
+  assert.equal(mtunCapture.droppedByKernel, 0, 'the capture on ruei-mtun dropped nothing (else the comparison means nothing)');
+  const mirrored = mtunCapture.packets;
   const fromWeb3 = (p: { data: Buffer }) => p.data.includes(Buffer.from([10, 2, 0, 13]));
   const compared = compareStreams([onWire], mirrored, 80, [web1.ip]);
   assert.ok(compared.halves >= 2 && compared.clientBytes > 200_000, `web1 carried ${compared.clientBytes} bytes`);
@@ -104,7 +109,7 @@ test('cookies: the right one flows byte-identical, a wrong one is dropped and re
   // Fixed on the web server: its frames flow, the mismatch clears.
   await transmitLine(web3, C3);
   mustSucceed(await d.transmit(web3, 'restart'), 'transmit restart on web3');
-  const fixed = await startCapture(d.collector, 'ruei-mtun', join(dir, 'fixed.pcap'), ['tcp port 80']);
+  const fixed = await startCapture(d.collector, 'ruei-mtun', join(dir, 'fixed.pcap'), ['tcp port 80'], 2048);
   await fetchKeepAlive(d.clients[0]!, web3, dir, ['/index.html']);
   await sleep(1000);
   assert.ok((await fixed.stop()).packets.some(fromWeb3), 'web3\'s frames arrive with the right cookie');
