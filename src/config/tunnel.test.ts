@@ -74,6 +74,8 @@ const BAD: Bad[] = [
   { name: 'six fields', text: '10.10.10.10 10.10.10.11 ens3 i80 7 8', line: 1, field: null, reason: /found 6/ },
   { name: 'budget of 0', text: '10.10.10.10 10.10.10.11 ens3 i80 budget-mbit=0', line: 1, field: 'budget-mbit', reason: /"0" is not a whole number of Mbit\/s from 1/ },
   { name: 'budget with a unit', text: '10.10.10.10 10.10.10.11 ens3 i80 budget-mbit=200M', line: 1, field: 'budget-mbit', reason: /"200M" is not a whole number/ },
+  { name: 'wireguard key of the wrong length', text: '10.10.10.10 10.10.10.11 ens3 i80 wireguard=vkAJvSfMGIwNbckHpJsSchGD5rVIux6HyBHaO/1F5B=', line: 1, field: 'wireguard', reason: /is not a WireGuard public key/ },
+  { name: 'cookie not hex', text: '10.10.10.10 10.10.10.11 ens3 i80 cookie=zz23456789abcdef', line: 1, field: 'cookie', reason: /16 hex digits/ },
   { name: 'unknown option', text: '10.10.10.10 10.10.10.11 ens3 i80 budget-mbps=10', line: 1, field: 'budget-mbps', reason: /unknown option "budget-mbps": the options here are budget-mbit=N, budget-pps=N, cookie=HEX16/ },
   { name: 'option twice', text: '10.10.10.10 10.10.10.11 ens3 i80 budget-pps=1000 budget-pps=2000', line: 1, field: 'budget-pps', reason: /given twice/ },
   { name: 'tunnel id after an option', text: '10.10.10.10 10.10.10.11 ens3 i80 budget-pps=1000 7', line: 1, field: null, reason: /"7" follows the options/ },
