@@ -9,6 +9,7 @@ import type { FirewallSide } from '../firewall/side.js';
 import { UserError } from './main.js';
 import { readFileSync } from 'node:fs';
 import { configPath } from '../config/paths.js';
+import { hasOption } from '../config/lines.js';
 import { WG_PORT } from '../transport/wireguard.js';
 
 export { FIREWALL_VALUE_FLAGS } from './flags.js';
@@ -65,7 +66,7 @@ function planFor(action: 'open' | 'close', side: FirewallSide, status: FirewallS
  */
 function wantsWireguard(file: string): boolean {
   try {
-    return readFileSync(file, 'utf8').split('\n').some((line) => /(^|\s)wireguard=/.test(line.replace(/#.*$/, '')));
+    return hasOption(readFileSync(file, 'utf8'), 'wireguard');
   } catch {
     return false;
   }

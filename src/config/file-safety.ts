@@ -4,6 +4,7 @@
 // world-writable directory is allowed only with the sticky bit (/tmp), where others cannot rename or remove our entry.
 import { realpathSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { hasOption } from './lines.js';
 
 export interface PathStat {
   readonly uid: number;
@@ -36,8 +37,7 @@ export function unsafeConfigReason(file: string, stat: (path: string) => PathSta
  * key others can read: null when it holds none or is private, else why and the command that fixes it.
  */
 export function secretReadableReason(file: string, text: string, mode: number): string | null {
-  const holdsSecret = text.split('\n').some((line) => /(^|\s)cookie=/.test(line.replace(/#.*$/, '')));
-  if (!holdsSecret || (mode & 0o077) === 0) return null;
+  if (!hasOption(text, 'cookie') || (mode & 0o077) === 0) return null;
   return `${file} holds a tunnel cookie (a secret) and is readable by others than its owner (mode ${octal(mode)}): run chmod 600 ${file}`;
 }
 

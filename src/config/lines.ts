@@ -79,3 +79,9 @@ export function nonAsciiCharacter(field: string): string | null {
   }
   return null;
 }
+
+/** Whether any line, comments aside, carries the option NAME=... (read without parsing: for checks that must not fail on a broken file). */
+export function hasOption(text: string, name: string): boolean {
+  const option = new RegExp(`(^|\\s)${name}=`);
+  return text.split('\n').some((line) => option.test(line.replace(/#.*$/, '')));
+}
