@@ -13,7 +13,7 @@
 // ruei-mtun instead of copying it, so the session interface's own stack never sees it), rps (RPS over every CPU on
 // the session interface: one busy sender's flows spread over the collector's CPUs, each flow kept on one); and the
 // product with each option of issue 13: nopin (the collector without source pinning, which `port` has, by default),
-// cookie (a 64-bit L2TPv3 cookie on both lines), wireguard (the tunnel encrypted). --underlay 9000: the web server's and collector's links
+// cookie (a 64-bit L2TPv3 cookie on both lines), wireguard (the tunnel encrypted), udp (L2TPv3 over UDP port 1701). --underlay 9000: the web server's and collector's links
 // and the switch ports to them at MTU 9000, the client's at 1500 (production frames stay 1514 bytes and cross whole).
 //
 //   ns client 10.0.0.1 --+                       +-- ns web 10.0.0.2 (iperf3 -s, ux-tunnel-transmit, mirror on eth0)
@@ -196,6 +196,7 @@ function optionsOf(mode: string, keys: { collector: string; web: string } | null
   if (mode === 'budget') return [` budget-mbit=${BUDGET_MBIT}`, ''];
   if (mode === 'cookie') return [` cookie=${COOKIE}`, ` cookie=${COOKIE}`];
   if (mode === 'wireguard' && keys) return [` wireguard=${keys.collector}`, ` wireguard=${keys.web}`];
+  if (mode === 'udp') return [' udp=1701', ' udp=1701'];
   return ['', ''];
 }
 

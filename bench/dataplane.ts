@@ -29,11 +29,12 @@ const DESIGNS: ReadonlyArray<readonly [string, string]> = [
   ['nopin', 'product without source pinning (port has it, the default)'],
   ['cookie', 'product with a 64-bit cookie'],
   ['wireguard', 'product encrypted (WireGuard)'],
+  ['udp', 'product over UDP (udp=1701)'],
 ];
 /** The options of issue 13, each measured as the product with it: its cost is its production over the product's. */
-const OPTIONS = ['nopin', 'cookie', 'wireguard'];
+const OPTIONS = ['nopin', 'cookie', 'udp', 'wireguard'];
 const UNDERLAYS: ReadonlyArray<{ readonly mtu: number; readonly modes: readonly string[]; readonly loads?: readonly string[] }> = [
-  { mtu: 1500, modes: ['none', 'port', 'budget', 'seed', 'direct', 'nobridge', 'redirect', 'rps', 'nopin', 'cookie', 'wireguard'] },
+  { mtu: 1500, modes: ['none', 'port', 'budget', 'seed', 'direct', 'nobridge', 'redirect', 'rps', 'nopin', 'cookie', 'udp', 'wireguard'] },
   { mtu: 9000, modes: ['none', 'port', 'seed', 'direct'], loads: ['200M', '0'] },
 ];
 

@@ -9,7 +9,8 @@ import type { FirewallSide } from '../firewall/side.js';
 import { UserError } from './main.js';
 import { readFileSync } from 'node:fs';
 import { configPath } from '../config/paths.js';
-import { hasOption } from '../config/lines.js';
+import { hasOption, optionValues } from '../config/lines.js';
+import { parseUdpPort } from '../config/tunnel-options.js';
 import { WG_PORT } from '../transport/wireguard.js';
 
 export { FIREWALL_VALUE_FLAGS } from './flags.js';
@@ -24,26 +25,28 @@ export async function runFirewall(args: ParsedArgs, side: FirewallSide, runner: 
     throw new UsageError('firewall takes open, close or status');
   }
   if (action !== 'status' && !runner.dryRun) requireNetAdmin(`firewall ${action}`);
-  const wireguard = wantsWireguard(configPath(side, stringFlag(args, 'config')));
-  const before = await readStatus(runner, side, zone, wireguard);
+  const udpPorts = udpPortsOf(configPath(side, stringFlag(args, 'config')));
+  const before = await readStatus(runner, side, zone, udpPorts);
   const out: string[] = [];
   if (action !== 'status') {
     if (before.backend === 'unknown') throw new UserError(`cannot ${action} the firewall: ${before.unknown}`);
     if (before.backend === 'none') {
       throw new UserError(`neither firewalld (firewall-cmd --state) nor nftables (nft) is present on this host, so there is no local firewall to ${action}; allow IP protocol 115 in any other firewall or cloud security list between the hosts (${HOW})`);
     }
-    const operations = planFor(action, side, before, wireguard);
+    const operations = planFor(action, side, before, udpPorts);
     await runner.apply(operations);
     out.push(describeChange(action, before, operations.length, runner.dryRun));
   }
-  const after = action === 'status' || runner.dryRun ? before : await readStatus(runner, side, zone, wireguard);
+  const after = action === 'status' || runner.dryRun ? before : await readStatus(runner, side, zone, udpPorts);
   if (json) {
     const { ruleset: _omit, ...plain } = after;
     void _omit;
     process.stdout.write(`${JSON.stringify({ side, ...plain }, null, 2)}\n`);
   } else {
     out.push(...describeStatus(after, side));
-    if (wireguard) out.push(`[info] the config has encrypted tunnels (wireguard=): UDP port ${WG_PORT} is part of "allowed" above`);
+    if (udpPorts.includes(WG_PORT)) out.push(`[info] the config has encrypted tunnels (wireguard=): UDP port ${WG_PORT} is part of "allowed" above`);
+    const l2tpUdp = udpPorts.filter((p) => p !== WG_PORT);
+    if (l2tpUdp.length > 0) out.push(`[info] the config has tunnels over UDP (udp=): UDP port(s) ${l2tpUdp.join(', ')} are part of "allowed" above`);
     process.stdout.write(out.map((line) => `${line}\n`).join(''));
   }
   if (after.mistakes.length > 0 && !json) {
@@ -53,22 +56,24 @@ export async function runFirewall(args: ParsedArgs, side: FirewallSide, runner: 
   return action === 'status' && (!after.allowed || after.unknown) ? 1 : 0;
 }
 
-function planFor(action: 'open' | 'close', side: FirewallSide, status: FirewallStatus, wireguard: boolean) {
+function planFor(action: 'open' | 'close', side: FirewallSide, status: FirewallStatus, udpPorts: readonly number[]) {
   if (status.backend === 'firewalld') {
-    return action === 'open' ? firewalld.planOpen(side, status.zone!, wireguard) : firewalld.planClose(side, status.zone!, wireguard);
+    return action === 'open' ? firewalld.planOpen(side, status.zone!, udpPorts) : firewalld.planClose(side, status.zone!, udpPorts);
   }
-  return action === 'open' ? nftables.planOpen(status.ruleset!, side, wireguard) : nftables.planClose(status.ruleset!);
+  return action === 'open' ? nftables.planOpen(status.ruleset!, side, udpPorts) : nftables.planClose(status.ruleset!);
 }
 
 /**
- * Whether the side's config has an encrypted tunnel, whose WireGuard port then needs opening too. Read leniently (the
- * firewall is not the place to report a broken config, start is): a missing or unreadable file means none.
+ * The UDP ports the side's config needs open too: WireGuard's when a tunnel is encrypted, each udp= port. Read
+ * leniently (the firewall is not the place to report a broken config, start is): a missing or unreadable file means none.
  */
-function wantsWireguard(file: string): boolean {
+function udpPortsOf(file: string): number[] {
   try {
-    return hasOption(readFileSync(file, 'utf8'), 'wireguard');
+    const text = readFileSync(file, 'utf8');
+    const ports = optionValues(text, 'udp').map((v) => parseUdpPort(v)).filter((p): p is number => typeof p === 'number');
+    return [...new Set([...(hasOption(text, 'wireguard') ? [WG_PORT] : []), ...ports])];
   } catch {
-    return false;
+    return [];
   }
 }
 

@@ -5,4 +5,5 @@ export const FIREWALL_VALUE_FLAGS = ['zone'] as const;
 export const MONITOR_RUN_VALUE_FLAGS = ['loss-warn', 'metrics-listen'] as const;
 export const STATUS_VALUE_FLAGS = ['interval'] as const;
 export const PIN_VALUE_FLAGS = ['source-pinning'] as const;
-export const COOKIE_VALUE_FLAGS = ['cookie'] as const;
+/** config add's options of the new line (--cookie, --udp). */
+export const COOKIE_VALUE_FLAGS = ['cookie', 'udp'] as const;

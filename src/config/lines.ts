@@ -82,6 +82,11 @@ export function nonAsciiCharacter(field: string): string | null {
 
 /** Whether any line, comments aside, carries the option NAME=... (read without parsing: for checks that must not fail on a broken file). */
 export function hasOption(text: string, name: string): boolean {
-  const option = new RegExp(`(^|\\s)${name}=`);
-  return text.split('\n').some((line) => option.test(line.replace(/#.*$/, '')));
+  return optionValues(text, name).length > 0;
+}
+
+/** Every value of the option `name` (NAME=VALUE) in a config's text, comments left out: a lenient scan. */
+export function optionValues(text: string, name: string): string[] {
+  const option = new RegExp(`(?:^|\\s)${name}=(\\S*)`, 'g');
+  return text.split('\n').flatMap((line) => [...line.replace(/#.*$/, '').matchAll(option)].map((m) => m[1]!));
 }

@@ -1,6 +1,6 @@
 // Named options after the vendor's positional fields of a tunnel.conf or tunnels.conf line: NAME=VALUE, each at most
 // once. The vendor's lines have no "=", so they stay valid as they are; every option ux-tunnel adds is one more name here.
-import { parsePublicKey } from '../transport/wireguard.js';
+import { parsePublicKey, WG_PORT } from '../transport/wireguard.js';
 
 /** An optional cap on the mirror, enforced in the kernel (a tc police action shared by every mirror filter). */
 export interface MirrorBudget {
@@ -23,11 +23,26 @@ export interface TunnelOptions {
    * (on the web server's line the collector's, on the collector's line the web server's); null: in clear.
    */
   readonly wireguard: string | null;
+  /**
+   * udp=: L2TPv3 over UDP (transport/l2tpv3-udp.ts) from and to this port, the same number on both ends; null: over
+   * IP protocol 115 (the vendor's).
+   */
+  readonly udpPort: number | null;
 }
 
-export type OptionName = 'budget-mbit' | 'budget-pps' | 'cookie' | 'wireguard';
-export const TRANSMIT_OPTIONS: readonly OptionName[] = ['budget-mbit', 'budget-pps', 'cookie', 'wireguard'];
-export const RECEIVE_OPTIONS: readonly OptionName[] = ['cookie', 'wireguard'];
+export type OptionName = 'budget-mbit' | 'budget-pps' | 'cookie' | 'wireguard' | 'udp';
+export const TRANSMIT_OPTIONS: readonly OptionName[] = ['budget-mbit', 'budget-pps', 'cookie', 'wireguard', 'udp'];
+export const RECEIVE_OPTIONS: readonly OptionName[] = ['cookie', 'wireguard', 'udp'];
+/** The port `config add --udp auto` starts from: L2TP's own (RFC 3931), which security lists often know already. */
+export const DEFAULT_UDP_PORT = 1701;
+
+/** A udp= value as a port; or a reason it is not one. */
+export function parseUdpPort(text: string): number | { reason: string } {
+  const port = /^[0-9]{1,5}$/.test(text) ? Number(text) : NaN;
+  if (!(port >= 1 && port <= 65535)) return { reason: `"${text}" is not a UDP port from 1 to 65535 (e.g. udp=${DEFAULT_UDP_PORT})` };
+  if (port === WG_PORT) return { reason: `UDP ${WG_PORT} is the port of ux-tunnel's encryption (wireguard=): take another, e.g. udp=${DEFAULT_UDP_PORT}` };
+  return port;
+}
 
 const LIMITS: Record<'budget-mbit' | 'budget-pps', { min: number; max: number; unit: string }> = {
   'budget-mbit': { min: 1, max: 400_000, unit: 'Mbit/s' },
@@ -55,13 +70,14 @@ export function parseTunnelOptions(fields: readonly string[], fail: (field: stri
   const values = new Map<string, number>();
   let cookie: string | null = null;
   let wireguard: string | null = null;
+  let udpPort: number | null = null;
   const seen = new Set<string>();
   for (const field of fields) {
     const eq = field.indexOf('=');
     const name = field.slice(0, eq);
     const value = field.slice(eq + 1);
     if (!(allowed as readonly string[]).includes(name)) {
-      const names = allowed.map((n) => (n === 'cookie' ? 'cookie=HEX16' : n === 'wireguard' ? 'wireguard=PUBLIC-KEY' : `${n}=N`)).join(', ');
+      const names = allowed.map((n) => (n === 'cookie' ? 'cookie=HEX16' : n === 'wireguard' ? 'wireguard=PUBLIC-KEY' : n === 'udp' ? 'udp=PORT' : `${n}=N`)).join(', ');
       // The name only: a misspelled "cookie" must not print its value.
       fail(name || field, `unknown option "${name}": the options here are ${names}`);
       continue;
@@ -84,6 +100,12 @@ export function parseTunnelOptions(fields: readonly string[], fail: (field: stri
       else fail(name, parsed.reason);
       continue;
     }
+    if (name === 'udp') {
+      const parsed = parseUdpPort(value);
+      if (typeof parsed === 'number') udpPort = parsed;
+      else fail(name, parsed.reason);
+      continue;
+    }
     const limits = LIMITS[name as keyof typeof LIMITS];
     if (!/^[0-9]+$/.test(value) || Number(value) < limits.min || Number(value) > limits.max) {
       fail(name, `"${value}" is not a whole number of ${limits.unit} from ${limits.min} to ${limits.max} (e.g. ${name}=${limits.min * 200})`);
@@ -91,7 +113,12 @@ export function parseTunnelOptions(fields: readonly string[], fail: (field: stri
     }
     values.set(name, Number(value));
   }
+  if (udpPort !== null && wireguard !== null) {
+    // WireGuard is UDP already (one port, 51871): L2TP inside it gains nothing from UDP and would pay 12 bytes a frame.
+    fail('udp', `udp= and wireguard= together: an encrypted tunnel crosses the network as WireGuard's UDP (port ${WG_PORT}) already, so keep wireguard= alone`);
+    udpPort = null;
+  }
   const mbit = values.get('budget-mbit') ?? null;
   const pps = values.get('budget-pps') ?? null;
-  return { budget: mbit === null && pps === null ? null : { mbit, pps }, cookie, wireguard };
+  return { budget: mbit === null && pps === null ? null : { mbit, pps }, cookie, wireguard, udpPort };
 }

@@ -7,7 +7,7 @@ test('the vendor guide\'s line parses; the tunnel ID defaults to the transmit IP
   const conf = parseTunnelConf('tunnel.conf', '# web server\n\n10.10.10.10 10.10.10.11 ens3 i80   # comment\n');
   assert.deepEqual(conf, {
     file: 'tunnel.conf', line: 3, receivingIp: '10.10.10.10', transmitIp: '10.10.10.11', mirrorIf: 'ens3',
-    ports: [{ direction: 'in', port: 80 }], tunnelId: 168430091, explicitId: false, budget: null, cookie: null, wireguard: null,
+    ports: [{ direction: 'in', port: 80 }], tunnelId: 168430091, explicitId: false, budget: null, cookie: null, wireguard: null, udpPort: null,
   });
 });
 
@@ -77,6 +77,10 @@ const BAD: Bad[] = [
   { name: 'wireguard key of the wrong length', text: '10.10.10.10 10.10.10.11 ens3 i80 wireguard=vkAJvSfMGIwNbckHpJsSchGD5rVIux6HyBHaO/1F5B=', line: 1, field: 'wireguard', reason: /is not a WireGuard public key/ },
   { name: 'cookie not hex', text: '10.10.10.10 10.10.10.11 ens3 i80 cookie=zz23456789abcdef', line: 1, field: 'cookie', reason: /16 hex digits/ },
   { name: 'unknown option', text: '10.10.10.10 10.10.10.11 ens3 i80 budget-mbps=10', line: 1, field: 'budget-mbps', reason: /unknown option "budget-mbps": the options here are budget-mbit=N, budget-pps=N, cookie=HEX16/ },
+  { name: 'udp port 0', text: '10.10.10.10 10.10.10.11 ens3 i80 udp=0', line: 1, field: 'udp', reason: /"0" is not a UDP port from 1 to 65535/ },
+  { name: 'udp port with a protocol', text: '10.10.10.10 10.10.10.11 ens3 i80 udp=1701/udp', line: 1, field: 'udp', reason: /is not a UDP port/ },
+  { name: 'udp on the encryption port', text: '10.10.10.10 10.10.10.11 ens3 i80 udp=51871', line: 1, field: 'udp', reason: /port of ux-tunnel's encryption/ },
+  { name: 'udp and wireguard together', text: '10.10.10.10 10.10.10.11 ens3 i80 udp=1701 wireguard=vkAJvSfMGIwNbckHpJsSchGD5rVIux6HyBHaO/1F5BU=', line: 1, field: 'udp', reason: /keep wireguard= alone/ },
   { name: 'option twice', text: '10.10.10.10 10.10.10.11 ens3 i80 budget-pps=1000 budget-pps=2000', line: 1, field: 'budget-pps', reason: /given twice/ },
   { name: 'tunnel id after an option', text: '10.10.10.10 10.10.10.11 ens3 i80 budget-pps=1000 7', line: 1, field: null, reason: /"7" follows the options/ },
   { name: 'error on a later line keeps its number', text: '# a\n# b\n10.10.10.10 10.10.10.11 ens3 i99999\n', line: 3, field: 'mirror-port-list', reason: /out of range/ },
@@ -102,4 +106,10 @@ test('host checks: unknown interface and a transmit IP that is not local are err
     't.conf:2: mirror-if-name: there is no interface "ens3" on this host (see ip link show; existing: eth0)',
     't.conf:2: transmit-side-ip: 10.10.10.11 is not an address of this host (see ip address show): the tunnel\'s local end must be one',
   ]);
+});
+
+test('udp=PORT after the vendor\'s fields: L2TPv3 over UDP from and to that port', () => {
+  const conf = parseTunnelConf('tunnel.conf', '10.10.10.10 10.10.10.11 ens3 i80 udp=1701\n');
+  assert.equal(conf.udpPort, 1701);
+  assert.equal(parseTunnelConf('tunnel.conf', '10.10.10.10 10.10.10.11 ens3 i80\n').udpPort, null, 'without it: IP protocol 115');
 });

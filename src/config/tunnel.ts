@@ -30,11 +30,13 @@ export interface TunnelConf {
   readonly cookie: string | null;
   /** wireguard=: encrypted, with the collector's WireGuard public key; null: in clear. */
   readonly wireguard: string | null;
+  /** udp=: L2TPv3 over UDP from and to this port (the collector's line names the same); null: over IP protocol 115. */
+  readonly udpPort: number | null;
 }
 
 export const FIELD_NAMES = ['receiving-side-ip', 'transmit-side-ip', 'mirror-if-name', 'mirror-port-list', 'tunnel-id'] as const;
 
-const EXAMPLE = '"10.10.10.10 10.10.10.11 ens3 i80" (receiving-side-ip transmit-side-ip mirror-if-name mirror-port-list [tunnel-id] [budget-mbit=N] [budget-pps=N] [cookie=HEX16] [wireguard=PUBLIC-KEY])';
+const EXAMPLE = '"10.10.10.10 10.10.10.11 ens3 i80" (receiving-side-ip transmit-side-ip mirror-if-name mirror-port-list [tunnel-id] [budget-mbit=N] [budget-pps=N] [cookie=HEX16] [wireguard=PUBLIC-KEY] [udp=PORT])';
 
 /** Parses tunnel.conf; throws ConfigErrors naming every problem (file:line: field: reason) at once. */
 export function parseTunnelConf(file: string, text: string): TunnelConf {
@@ -81,7 +83,7 @@ export function parseTunnelConf(file: string, text: string): TunnelConf {
     else tunnelId = parsed;
   }
   if (errors.length > 0 || !receivingIp || !transmitIp || ports === null || tunnelId === null) throw new ConfigErrors(errors);
-  return { file, line, receivingIp, transmitIp, mirrorIf: nic, ports, tunnelId, explicitId, budget: options.budget, cookie: options.cookie, wireguard: options.wireguard };
+  return { file, line, receivingIp, transmitIp, mirrorIf: nic, ports, tunnelId, explicitId, budget: options.budget, cookie: options.cookie, wireguard: options.wireguard, udpPort: options.udpPort };
 }
 
 /** "i80, i443" splits into fields "i80," and "i443": say it is a space in the list, not a fifth field. */

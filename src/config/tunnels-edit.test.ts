@@ -11,7 +11,7 @@ const FILE = '# collector tunnels\n10.10.10.10 10.10.10.11 - -   # web1\n\n# NAT
 test('config add appends a line and keeps every comment and the order', () => {
   const edit = addTunnel('t.conf', FILE, '10.10.10.10', '10.10.10.13');
   assert.equal(edit.text, `${FILE}\n10.10.10.10 10.10.10.13 - -\n`);
-  assert.deepEqual(edit.tunnel, { line: 6, receivingIp: '10.10.10.10', transmitIp: '10.10.10.13', tunnelId: 168430093, explicitId: false, cookie: null, wireguard: null });
+  assert.deepEqual(edit.tunnel, { line: 6, receivingIp: '10.10.10.10', transmitIp: '10.10.10.13', tunnelId: 168430093, explicitId: false, cookie: null, wireguard: null, udpPort: null });
   assert.equal(addTunnel('t.conf', '', '10.10.10.10', '10.10.10.13', '77').tunnel.line, 1);
 });
 

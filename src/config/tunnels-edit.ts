@@ -1,7 +1,8 @@
 // Edits tunnels.conf for `config add|remove`: keeps comments and order, validates the result, writes atomically.
+import { DEFAULT_UDP_PORT } from './tunnel-options.js';
 import { closeSync, fsyncSync, openSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
-import { formatTunnelLine, parseTunnelsConf, type ReceiveTunnel, type TunnelsConf } from './tunnels.js';
+import { formatTunnelLine, freeUdpPort, parseTunnelsConf, type ReceiveTunnel, type TunnelsConf } from './tunnels.js';
 import { describeTunnelId, parseIPv4, parseTunnelId } from './values.js';
 import { ConfigErrors, type ConfigError } from './errors.js';
 import { secretReadableReason } from './file-safety.js';
@@ -40,9 +41,10 @@ export interface Edit {
  * line, and the new line is validated as the file would be read, its errors told as the new line's (it has no line
  * number in the file yet).
  */
-export function addTunnel(file: string, text: string, receivingIp: string, transmitIp: string, tunnelId?: string, cookie: string | null = null): Edit {
+export function addTunnel(file: string, text: string, receivingIp: string, transmitIp: string, tunnelId?: string, cookie: string | null = null, udp: number | 'auto' | null = null): Edit {
   const before = parseTunnelsConf(file, text);
-  const lineText = formatTunnelLine(receivingIp, transmitIp, tunnelId, cookie);
+  const udpPort = udp === 'auto' ? freeUdpPort(before.tunnels, receivingIp, DEFAULT_UDP_PORT) : udp;
+  const lineText = formatTunnelLine(receivingIp, transmitIp, tunnelId, cookie, udpPort);
   const body = text === '' || text.endsWith('\n') ? text : `${text}\n`;
   const next = `${body}${lineText}\n`;
   const lineNumber = body === '' ? 1 : body.split('\n').length;

@@ -8,9 +8,9 @@ test('the vendor guide\'s lines parse: derived ID, NAT with an ID as an address 
   const text = '# tunnels\n10.10.10.10 10.10.10.11 - -\n\n10.10.10.10 192.168.1.11 \u2013 10.10.10.12  # NAT\n10.10.10.10 10.10.10.13 - 16859033\n';
   const { tunnels, warnings } = parseTunnelsConf('tunnels.conf', text);
   assert.deepEqual(tunnels, [
-    { line: 2, receivingIp: '10.10.10.10', transmitIp: '10.10.10.11', tunnelId: 168430091, explicitId: false, cookie: null, wireguard: null },
-    { line: 4, receivingIp: '10.10.10.10', transmitIp: '192.168.1.11', tunnelId: 168430092, explicitId: true, cookie: null, wireguard: null },
-    { line: 5, receivingIp: '10.10.10.10', transmitIp: '10.10.10.13', tunnelId: 16859033, explicitId: true, cookie: null, wireguard: null },
+    { line: 2, receivingIp: '10.10.10.10', transmitIp: '10.10.10.11', tunnelId: 168430091, explicitId: false, cookie: null, wireguard: null, udpPort: null },
+    { line: 4, receivingIp: '10.10.10.10', transmitIp: '192.168.1.11', tunnelId: 168430092, explicitId: true, cookie: null, wireguard: null, udpPort: null },
+    { line: 5, receivingIp: '10.10.10.10', transmitIp: '10.10.10.13', tunnelId: 16859033, explicitId: true, cookie: null, wireguard: null, udpPort: null },
   ]);
   assert.equal(warnings.length, 1);
   assert.equal(warnings[0]!.location.line, 4);

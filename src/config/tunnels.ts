@@ -1,4 +1,4 @@
-// tunnels.conf (receive side): one tunnel per line, "receiving-side-ip transmit-side-ip - tunnel-id [cookie=HEX16]",
+// tunnels.conf (receive side): one tunnel per line, "receiving-side-ip transmit-side-ip - tunnel-id [NAME=VALUE...]",
 // with line numbers. The vendor's four fields stay as they are; options (tunnel-options.ts) follow them.
 import { ConfigError, ConfigErrors, type ConfigWarning, type Location } from './errors.js';
 import { splitConfigLines } from './lines.js';
@@ -18,6 +18,8 @@ export interface ReceiveTunnel {
   readonly cookie: string | null;
   /** wireguard=: encrypted, with the web server's WireGuard public key; null: in clear. */
   readonly wireguard: string | null;
+  /** udp=: L2TPv3 over UDP on this port of receivingIp (one tunnel a port); null: over IP protocol 115. */
+  readonly udpPort: number | null;
 }
 
 export interface TunnelsConf {
@@ -66,7 +68,7 @@ export function parseTunnelsConf(file: string, text: string): TunnelsConf {
       continue;
     }
     if (receivingIp === null || transmitIp === null || tunnelId === null || third !== '-') continue;
-    tunnels.push({ line, receivingIp, transmitIp, tunnelId, explicitId: id !== '-', cookie: options.cookie, wireguard: options.wireguard });
+    tunnels.push({ line, receivingIp, transmitIp, tunnelId, explicitId: id !== '-', cookie: options.cookie, wireguard: options.wireguard, udpPort: options.udpPort });
   }
   errors.push(...duplicateErrors(file, tunnels));
   if (tunnels.length > MAX_TUNNELS) {
@@ -80,6 +82,7 @@ function duplicateErrors(file: string, tunnels: readonly ReceiveTunnel[]): Confi
   const errors: ConfigError[] = [];
   const byId = new Map<number, ReceiveTunnel>();
   const byTransmit = new Map<string, ReceiveTunnel>();
+  const byUdpEnd = new Map<string, ReceiveTunnel>();
   for (const tunnel of tunnels) {
     const location: Location = { file, line: tunnel.line };
     const sameId = byId.get(tunnel.tunnelId);
@@ -91,6 +94,13 @@ function duplicateErrors(file: string, tunnels: readonly ReceiveTunnel[]): Confi
     if (sameTransmit) {
       errors.push(new ConfigError(location, FIELD_NAMES[1], `duplicate transmit address ${tunnel.transmitIp}, already on line ${sameTransmit.line}`));
     } else byTransmit.set(tunnel.transmitIp, tunnel);
+    if (tunnel.udpPort === null) continue;
+    // The kernel gives every UDP tunnel a socket of its own, connected to its sender: two cannot share an address and port.
+    const end = `${tunnel.receivingIp}:${tunnel.udpPort}`;
+    const sameEnd = byUdpEnd.get(end);
+    if (sameEnd) {
+      errors.push(new ConfigError(location, 'udp', `UDP port ${tunnel.udpPort} of ${tunnel.receivingIp} is already line ${sameEnd.line}'s: each UDP tunnel needs a port of its own on the collector (config add --udp auto picks a free one)`));
+    } else byUdpEnd.set(end, tunnel);
   }
   return errors;
 }
@@ -103,6 +113,14 @@ export function checkReceivingIpsLocal(file: string, tunnels: readonly ReceiveTu
 }
 
 /** The line as `config add` writes it (with the cookie: the file is root-only then). */
-export function formatTunnelLine(receivingIp: string, transmitIp: string, tunnelId: string | undefined, cookie: string | null = null): string {
-  return `${receivingIp} ${transmitIp} - ${tunnelId ?? '-'}${cookie ? ` cookie=${cookie}` : ''}`;
+export function formatTunnelLine(receivingIp: string, transmitIp: string, tunnelId: string | undefined, cookie: string | null = null, udpPort: number | null = null): string {
+  return `${receivingIp} ${transmitIp} - ${tunnelId ?? '-'}${cookie ? ` cookie=${cookie}` : ''}${udpPort ? ` udp=${udpPort}` : ''}`;
+}
+
+/** The lowest port from DEFAULT_UDP_PORT up that no tunnel of `receivingIp` uses yet (config add --udp auto). */
+export function freeUdpPort(tunnels: readonly ReceiveTunnel[], receivingIp: string, from: number): number {
+  const used = new Set(tunnels.filter((t) => t.receivingIp === receivingIp).map((t) => t.udpPort));
+  let port = from;
+  while (used.has(port)) port++;
+  return port;
 }

@@ -11,6 +11,21 @@ const DLT_RAW_ALIASES = new Set([12, 14]);
 
 export const IPPROTO_TCP = 6;
 export const IPPROTO_L2TP = 115;
+export const IPPROTO_UDP = 17;
+/** The first 4 bytes of every L2TPv3 data message over UDP (RFC 3931 4.1.2.1): T bit clear, version 3, reserved 0. */
+export const L2TPV3_UDP_DATA = 0x00030000;
+
+/**
+ * Where the session ID of an L2TPv3 data message starts in a decoded frame: right after the IP header over IP
+ * (protocol 115; 0 there is a control message), after the UDP header and the 4 bytes above over UDP (any port);
+ * -1 when the frame is neither, a non-first fragment, or cut short.
+ */
+export function l2tpSessionAt(buf: Buffer, f: DecodedFrame): number {
+  if (f.transport < 0) return -1;
+  if (f.protocol === IPPROTO_L2TP) return f.transport + 4 <= f.end ? f.transport : -1;
+  if (f.protocol !== IPPROTO_UDP || f.transport + 16 > f.end || buf.readUInt32BE(f.transport + 8) !== L2TPV3_UDP_DATA) return -1;
+  return f.transport + 12;
+}
 
 const ETHERTYPE_IPV4 = 0x0800;
 const ETHERTYPE_IPV6 = 0x86dd;

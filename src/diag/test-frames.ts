@@ -168,6 +168,16 @@ export function l2tpV4(src: string, dst: string, sessionId: number): Buffer {
   return ethernet(ETH_IPV4, ipv4({ src, dst, protocol: 115 }, l2tpOverIp(sessionId)));
 }
 
+/** The same over UDP (RFC 3931 4.1.2.1): UDP sport -> dport, then L2TPv3's flags-and-version word, then the session. */
+export function l2tpV4Udp(src: string, dst: string, sessionId: number, dport: number, sport = dport): Buffer {
+  const message = Buffer.concat([Buffer.from([0, 3, 0, 0]), l2tpOverIp(sessionId)]);
+  const udp = Buffer.alloc(8);
+  udp.writeUInt16BE(sport, 0);
+  udp.writeUInt16BE(dport, 2);
+  udp.writeUInt16BE(8 + message.length, 4);
+  return ethernet(ETH_IPV4, ipv4({ src, dst, protocol: 17 }, Buffer.concat([udp, message])));
+}
+
 /** Splits a buffer into chunks of the given sizes (the last chunk takes the rest), to feed a parser piecewise. */
 export function chunksOf(buffer: Buffer, size: number): Buffer[] {
   const chunks: Buffer[] = [];

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { TunnelCounter } from './tunnels.js';
 import { compareWithConfig, describeFinding, suggestedLine } from './tunnels-config.js';
 import { parseTunnelsConf } from '../config/tunnels.js';
-import { cookedV1, ETH_IPV4, ETH_IPV6, ethernet, ipv4, ipv6, l2tpOverIp, l2tpV4 } from './test-frames.js';
+import { cookedV1, ETH_IPV4, ETH_IPV6, ethernet, ipv4, ipv6, l2tpOverIp, l2tpV4, l2tpV4Udp } from './test-frames.js';
 
 const ID_11 = 168430091; // 10.10.10.11
 const ID_12 = 168430092; // 10.10.10.12
@@ -28,9 +28,9 @@ test('L2TPv3 data packets are grouped by destination, source and session ID; NAT
     ethernet(ETH_IPV6, ipv6('2001:db8::1', '2001:db8::2', 115, l2tpOverIp(5))),
   ]);
   assert.deepEqual(counter.tunnels(), [
-    { dstIp: '10.10.10.10', srcIp: '10.10.10.12', tunnelId: ID_12, nat: false, packets: 3 },
-    { dstIp: '10.10.10.10', srcIp: '10.10.10.13', tunnelId: 0x0a0a0a0d, nat: false, packets: 1 },
-    { dstIp: '10.10.10.10', srcIp: '192.168.10.11', tunnelId: ID_11, nat: true, packets: 2 },
+    { dstIp: '10.10.10.10', srcIp: '10.10.10.12', tunnelId: ID_12, nat: false, udpPort: null, packets: 3 },
+    { dstIp: '10.10.10.10', srcIp: '10.10.10.13', tunnelId: 0x0a0a0a0d, nat: false, udpPort: null, packets: 1 },
+    { dstIp: '10.10.10.10', srcIp: '192.168.10.11', tunnelId: ID_11, nat: true, udpPort: null, packets: 2 },
   ]);
   assert.equal(counter.matched, 8);
   assert.equal(counter.control, 1);
@@ -46,8 +46,8 @@ test('in a cooked capture, packets the collector itself sent are not incoming tu
 });
 
 test('the suggested tunnels.conf line carries the tunnel ID only behind NAT', () => {
-  assert.equal(suggestedLine({ dstIp: '10.10.10.10', srcIp: '192.168.10.11', tunnelId: ID_11, nat: true, packets: 1 }), '10.10.10.10 192.168.10.11 - 10.10.10.11');
-  assert.equal(suggestedLine({ dstIp: '10.10.10.10', srcIp: '10.10.10.12', tunnelId: ID_12, nat: false, packets: 1 }), '10.10.10.10 10.10.10.12 - -');
+  assert.equal(suggestedLine({ dstIp: '10.10.10.10', srcIp: '192.168.10.11', tunnelId: ID_11, nat: true, udpPort: null, packets: 1 }), '10.10.10.10 192.168.10.11 - 10.10.10.11');
+  assert.equal(suggestedLine({ dstIp: '10.10.10.10', srcIp: '10.10.10.12', tunnelId: ID_12, nat: false, udpPort: null, packets: 1 }), '10.10.10.10 10.10.10.12 - -');
 });
 
 test('comparison with tunnels.conf: configured, unconfigured, wrong ID (NAT), wrong source, unseen', () => {
@@ -58,10 +58,10 @@ test('comparison with tunnels.conf: configured, unconfigured, wrong ID (NAT), wr
     '10.10.10.10 10.10.10.15 - -', // never seen
   ].join('\n'));
   const detected = [
-    { dstIp: '10.10.10.10', srcIp: '10.10.10.12', tunnelId: ID_12, nat: false, packets: 3 },
-    { dstIp: '10.10.10.10', srcIp: '10.10.10.13', tunnelId: 0x0a0a0a0d, nat: false, packets: 1 },
-    { dstIp: '10.10.10.10', srcIp: '192.168.10.11', tunnelId: ID_11, nat: true, packets: 2 },
-    { dstIp: '10.10.10.10', srcIp: '192.168.10.14', tunnelId: 0x0a0a0a0e, nat: true, packets: 2 },
+    { dstIp: '10.10.10.10', srcIp: '10.10.10.12', tunnelId: ID_12, nat: false, udpPort: null, packets: 3 },
+    { dstIp: '10.10.10.10', srcIp: '10.10.10.13', tunnelId: 0x0a0a0a0d, nat: false, udpPort: null, packets: 1 },
+    { dstIp: '10.10.10.10', srcIp: '192.168.10.11', tunnelId: ID_11, nat: true, udpPort: null, packets: 2 },
+    { dstIp: '10.10.10.10', srcIp: '192.168.10.14', tunnelId: 0x0a0a0a0e, nat: true, udpPort: null, packets: 2 },
   ];
   const findings = compareWithConfig(detected, conf.tunnels);
   assert.deepEqual(findings.map((f) => [f.kind, 'line' in f ? f.line : null, 'fix' in f ? f.fix : null]), [
@@ -81,14 +81,36 @@ test('comparison with tunnels.conf: configured, unconfigured, wrong ID (NAT), wr
 
 test('a tunnels.conf that matches everything detected yields no action', () => {
   const conf = parseTunnelsConf('t', '10.10.10.10 192.168.10.11 - 10.10.10.11\n');
-  const findings = compareWithConfig([{ dstIp: '10.10.10.10', srcIp: '192.168.10.11', tunnelId: ID_11, nat: true, packets: 1 }], conf.tunnels);
+  const findings = compareWithConfig([{ dstIp: '10.10.10.10', srcIp: '192.168.10.11', tunnelId: ID_11, nat: true, udpPort: null, packets: 1 }], conf.tunnels);
   assert.deepEqual(findings.map((f) => describeFinding(f, 't', 30)), [null]);
 });
 
 test('a line with options that needs correcting: only its four fields are replaced, its options (a cookie) kept and never shown', () => {
   const conf = parseTunnelsConf('tunnels.conf', '10.10.10.10 192.168.10.11 - - cookie=5a17c0ffee0c0de1\n');
-  const [finding] = compareWithConfig([{ dstIp: '10.10.10.10', srcIp: '192.168.10.11', tunnelId: ID_11, nat: true, packets: 2 }], conf.tunnels);
+  const [finding] = compareWithConfig([{ dstIp: '10.10.10.10', srcIp: '192.168.10.11', tunnelId: ID_11, nat: true, udpPort: null, packets: 2 }], conf.tunnels);
   const text = describeFinding(finding!, 'tunnels.conf', 25)!;
   assert.match(text, /replace its four fields with "10\.10\.10\.10 192\.168\.10\.11 - 10\.10\.10\.11" and keep its options \(cookie=, wireguard=\)$/);
   assert.ok(!text.includes('5a17c0ffee0c0de1'));
+});
+
+test('L2TPv3 over UDP is listed on any port, apart from the same sender over IP, and its line carries udp=', () => {
+  const counter = detect([
+    l2tpV4Udp('192.168.10.11', '10.10.10.10', ID_11, 1701),
+    l2tpV4Udp('192.168.10.11', '10.10.10.10', ID_11, 1701),
+    l2tpV4Udp('10.10.10.12', '10.10.10.10', ID_12, 4500, 33000),
+    l2tpV4('10.10.10.12', '10.10.10.10', ID_12),
+  ]);
+  assert.deepEqual(counter.tunnels(), [
+    { dstIp: '10.10.10.10', srcIp: '10.10.10.12', tunnelId: ID_12, nat: false, udpPort: null, packets: 1 },
+    { dstIp: '10.10.10.10', srcIp: '10.10.10.12', tunnelId: ID_12, nat: false, udpPort: 4500, packets: 1 },
+    { dstIp: '10.10.10.10', srcIp: '192.168.10.11', tunnelId: ID_11, nat: true, udpPort: 1701, packets: 2 },
+  ]);
+  assert.equal(counter.matched, 4);
+  const [, udp, nat] = counter.tunnels();
+  assert.equal(suggestedLine(nat!), '10.10.10.10 192.168.10.11 - 10.10.10.11 udp=1701');
+  // Configured over IP, arriving over UDP: the line is wrong in its transport, and the fix says so.
+  const conf = parseTunnelsConf('tunnels.conf', '10.10.10.10 10.10.10.12 - -\n10.10.10.10 192.168.10.11 - 10.10.10.11 udp=1701\n');
+  const findings = compareWithConfig([udp!, nat!], conf.tunnels);
+  assert.deepEqual(findings.map((f) => f.kind), ['configured', 'mismatch']);
+  assert.match(describeFinding(findings[1]!, 'tunnels.conf', 25)!, /tunnels\.conf:1: .*configured over IP protocol 115, but the packets come over UDP port 4500: replace the line with "10\.10\.10\.10 10\.10\.10\.12 - - udp=4500"$/);
 });

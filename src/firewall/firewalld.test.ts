@@ -62,20 +62,22 @@ test('firewall open where nft cannot read the ruleset (not root) fails with that
   await assert.rejects(runFirewall(parseArgs(['firewall', 'open', '--dry-run'], [], ['dry-run']), 'receive', runner), /cannot open the firewall: cannot read the nftables ruleset \(Error: Operation not permitted\): run as root/);
 });
 
-test('encrypted tunnels in the config: open, close and query the WireGuard port as well, on both sides', () => {
-  assert.deepEqual(lines(planOpen('receive', 'public', true)), [
+test('UDP ports in the config (WireGuard\'s, udp=): open, close and query them as well, on both sides', () => {
+  assert.deepEqual(lines(planOpen('receive', 'public', [51871, 1701])), [
     'firewall-cmd --zone=public --add-protocol=115',
     'firewall-cmd --zone=public --add-port=51871/udp',
+    'firewall-cmd --zone=public --add-port=1701/udp',
     'firewall-cmd --permanent --zone=public --add-protocol=115',
     'firewall-cmd --permanent --zone=public --add-port=51871/udp',
+    'firewall-cmd --permanent --zone=public --add-port=1701/udp',
   ]);
-  assert.deepEqual(lines(planClose('transmit', 'public', true)), [
+  assert.deepEqual(lines(planClose('transmit', 'public', [51871])), [
     'firewall-cmd --direct --remove-rule ipv4 filter OUTPUT 0 -p 115 -j ACCEPT',
     'firewall-cmd --direct --remove-rule ipv4 filter OUTPUT 0 -p udp --dport 51871 -j ACCEPT',
     'firewall-cmd --permanent --direct --remove-rule ipv4 filter OUTPUT 0 -p 115 -j ACCEPT',
     'firewall-cmd --permanent --direct --remove-rule ipv4 filter OUTPUT 0 -p udp --dport 51871 -j ACCEPT',
   ]);
-  assert.deepEqual(queries('receive', 'public', true)[0].map((q) => q.join(' ')), [
+  assert.deepEqual(queries('receive', 'public', [51871])[0].map((q) => q.join(' ')), [
     'firewall-cmd --zone=public --query-protocol=115', 'firewall-cmd --zone=public --query-port=51871/udp',
   ]);
 });

@@ -1,42 +1,36 @@
 // firewalld: the vendor guide's commands, runtime and permanent, for opening, closing and querying IP protocol 115.
 import { op, type Operation } from '../plan/operation.js';
 import type { FirewallSide } from './side.js';
-import { WG_PORT } from '../transport/wireguard.js';
 
 // Numeric protocol rather than "l2tp": it does not depend on the name being in /etc/protocols.
 const DIRECT_RULE = ['ipv4', 'filter', 'OUTPUT', '0', '-p', '115', '-j', 'ACCEPT'];
 const SCOPES = [[], ['--permanent']] as const;
-/** Encrypted tunnels (wireguard=): the collector's WireGuard port, in and out. */
-const WG_DIRECT_RULE = ['ipv4', 'filter', 'OUTPUT', '0', '-p', 'udp', '--dport', String(WG_PORT), '-j', 'ACCEPT'];
-const WG_ZONE_PORT = `${WG_PORT}/udp`;
+/** A UDP port the config needs (WireGuard's for wireguard=, each udp= port): out by a direct rule, in by the zone. */
+const udpDirectRule = (port: number) => ['ipv4', 'filter', 'OUTPUT', '0', '-p', 'udp', '--dport', String(port), '-j', 'ACCEPT'];
+
+/** What open adds in one scope, as firewall-cmd arguments after the scope; `verb` is add, remove or query. */
+function openings(side: FirewallSide, zone: string, udpPorts: readonly number[], verb: 'add' | 'remove' | 'query'): string[][] {
+  return side === 'receive'
+    ? [[`--zone=${zone}`, `--${verb}-protocol=115`], ...udpPorts.map((p) => [`--zone=${zone}`, `--${verb}-port=${p}/udp`])]
+    : [['--direct', `--${verb}-rule`, ...DIRECT_RULE], ...udpPorts.map((p) => ['--direct', `--${verb}-rule`, ...udpDirectRule(p)])];
+}
 
 /**
  * The receive side accepts protocol 115 in its zone; the transmit side adds the direct OUTPUT rule of the guide. With
- * encrypted tunnels (`wireguard`), the WireGuard port too: in the zone, or out by a second direct rule.
+ * UDP ports in the config (`udpPorts`: encrypted tunnels, L2TPv3 over UDP), those too: in the zone, or out by direct rules.
  */
-export function planOpen(side: FirewallSide, zone: string, wireguard = false): Operation[] {
-  return SCOPES.flatMap((scope) =>
-    side === 'receive'
-      ? [op('firewall-cmd', [...scope, `--zone=${zone}`, '--add-protocol=115']), ...(wireguard ? [op('firewall-cmd', [...scope, `--zone=${zone}`, `--add-port=${WG_ZONE_PORT}`])] : [])]
-      : [op('firewall-cmd', [...scope, '--direct', '--add-rule', ...DIRECT_RULE]), ...(wireguard ? [op('firewall-cmd', [...scope, '--direct', '--add-rule', ...WG_DIRECT_RULE])] : [])],
-  );
+export function planOpen(side: FirewallSide, zone: string, udpPorts: readonly number[] = []): Operation[] {
+  return SCOPES.flatMap((scope) => openings(side, zone, udpPorts, 'add').map((args) => op('firewall-cmd', [...scope, ...args])));
 }
 
-/** Removes what open adds, the WireGuard port only when it was asked for (it may be someone else's opening too). */
-export function planClose(side: FirewallSide, zone: string, wireguard = false): Operation[] {
-  return SCOPES.flatMap((scope) =>
-    side === 'receive'
-      ? [op('firewall-cmd', [...scope, `--zone=${zone}`, '--remove-protocol=115']), ...(wireguard ? [op('firewall-cmd', [...scope, `--zone=${zone}`, `--remove-port=${WG_ZONE_PORT}`])] : [])]
-      : [op('firewall-cmd', [...scope, '--direct', '--remove-rule', ...DIRECT_RULE]), ...(wireguard ? [op('firewall-cmd', [...scope, '--direct', '--remove-rule', ...WG_DIRECT_RULE])] : [])],
-  );
+/** Removes what open adds, UDP ports only those the config names (another opening of a port may be someone else's). */
+export function planClose(side: FirewallSide, zone: string, udpPorts: readonly number[] = []): Operation[] {
+  return SCOPES.flatMap((scope) => openings(side, zone, udpPorts, 'remove').map((args) => op('firewall-cmd', [...scope, ...args])));
 }
 
 /** Queries whose exit status says whether L2TP is allowed: [runtime, permanent]; each a list that must all succeed. */
-export function queries(side: FirewallSide, zone: string, wireguard = false): [string[][], string[][]] {
-  const make = (scope: readonly string[]) =>
-    side === 'receive'
-      ? [['firewall-cmd', ...scope, `--zone=${zone}`, '--query-protocol=115'], ...(wireguard ? [['firewall-cmd', ...scope, `--zone=${zone}`, `--query-port=${WG_ZONE_PORT}`]] : [])]
-      : [['firewall-cmd', ...scope, '--direct', '--query-rule', ...DIRECT_RULE], ...(wireguard ? [['firewall-cmd', ...scope, '--direct', '--query-rule', ...WG_DIRECT_RULE]] : [])];
+export function queries(side: FirewallSide, zone: string, udpPorts: readonly number[] = []): [string[][], string[][]] {
+  const make = (scope: readonly string[]) => openings(side, zone, udpPorts, 'query').map((args) => ['firewall-cmd', ...scope, ...args]);
   return [make(SCOPES[0]), make(SCOPES[1])];
 }
 

@@ -39,10 +39,11 @@ test('TCP or UDP port 115 openings are reported as the common mistake', () => {
   ]);
 });
 
-test('encrypted tunnels: open adds the WireGuard port rule beside ours where it is missing; close removes both', () => {
+test('UDP ports in the config: open adds the WireGuard port\'s and each udp= port\'s rule beside ours where missing; close removes all', () => {
   const ruleset = parseRuleset(RULESET);
-  assert.deepEqual(planOpen(ruleset, 'receive', true).map((o) => argvOf(o).join(' ')), [
+  assert.deepEqual(planOpen(ruleset, 'receive', [51871, 1701]).map((o) => argvOf(o).join(' ')), [
     `nft insert rule inet filter input udp dport 51871 accept comment "${WG_RULE_COMMENT}"`,
+    'nft insert rule inet filter input udp dport 1701 accept comment "ux-tunnel: L2TPv3 over UDP 1701"',
   ]);
   const withWg = parseRuleset(RULESET.replace('"handle":6,', `"handle":6,"comment":"${WG_RULE_COMMENT}",`));
   assert.deepEqual(planClose(withWg).map((o) => argvOf(o).join(' ')), ['nft delete rule inet filter input handle 4', 'nft delete rule inet filter input handle 6']);

@@ -7,6 +7,9 @@ import { WG_PORT } from '../transport/wireguard.js';
 export const RULE_COMMENT = 'ux-tunnel: L2TP (IP protocol 115)';
 /** The rule for encrypted tunnels' WireGuard port. */
 export const WG_RULE_COMMENT = `ux-tunnel: WireGuard (UDP ${WG_PORT})`;
+/** The rule for a UDP port the config needs: WireGuard's, or an L2TPv3-over-UDP tunnel's (udp=). */
+export const udpRuleComment = (port: number): string => (port === WG_PORT ? WG_RULE_COMMENT : `ux-tunnel: L2TPv3 over UDP ${port}`);
+const OUR_PREFIX = 'ux-tunnel: ';
 
 export interface NftChain {
   readonly family: string;
@@ -50,21 +53,22 @@ export function filteringChains(ruleset: NftRuleset, side: FirewallSide): NftCha
   return ruleset.chains.filter((c) => c.hook === hook && (c.family === 'ip' || c.family === 'inet'));
 }
 
-/** Our rules: the protocol 115 one, or (`which` 'all') also the WireGuard one. */
-export function ourRules(ruleset: NftRuleset, which: 'l2tp' | 'wireguard' | 'all' = 'l2tp'): NftRule[] {
-  const comments = which === 'all' ? [RULE_COMMENT, WG_RULE_COMMENT] : [which === 'l2tp' ? RULE_COMMENT : WG_RULE_COMMENT];
-  return ruleset.rules.filter((r) => r.comment !== undefined && comments.includes(r.comment));
+/** Our rules: the protocol 115 one, the one of a UDP port, or ('all') every rule ux-tunnel inserted. */
+export function ourRules(ruleset: NftRuleset, which: 'l2tp' | number | 'all' = 'l2tp'): NftRule[] {
+  if (which === 'all') return ruleset.rules.filter((r) => r.comment?.startsWith(OUR_PREFIX));
+  const comment = which === 'l2tp' ? RULE_COMMENT : udpRuleComment(which);
+  return ruleset.rules.filter((r) => r.comment === comment);
 }
 
-/** One insert (at the top, so no earlier drop wins) per filtering chain that lacks our rule. */
-export function planOpen(ruleset: NftRuleset, side: FirewallSide, wireguard = false): Operation[] {
-  const missing = (which: 'l2tp' | 'wireguard') => {
+/** One insert (at the top, so no earlier drop wins) per filtering chain that lacks our rule; one per UDP port too. */
+export function planOpen(ruleset: NftRuleset, side: FirewallSide, udpPorts: readonly number[] = []): Operation[] {
+  const missing = (which: 'l2tp' | number) => {
     const have = new Set(ourRules(ruleset, which).map((r) => chainKey(r, r.chain)));
     return filteringChains(ruleset, side).filter((c) => !have.has(chainKey(c, c.name)));
   };
   return [
     ...missing('l2tp').map((c) => op('nft', ['insert', 'rule', c.family, c.table, c.name, 'meta', 'l4proto', '115', 'accept', 'comment', `"${RULE_COMMENT}"`])),
-    ...(wireguard ? missing('wireguard') : []).map((c) => op('nft', ['insert', 'rule', c.family, c.table, c.name, 'udp', 'dport', String(WG_PORT), 'accept', 'comment', `"${WG_RULE_COMMENT}"`])),
+    ...udpPorts.flatMap((port) => missing(port).map((c) => op('nft', ['insert', 'rule', c.family, c.table, c.name, 'udp', 'dport', String(port), 'accept', 'comment', `"${udpRuleComment(port)}"`]))),
   ];
 }
 

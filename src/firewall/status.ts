@@ -50,19 +50,19 @@ export async function legacyIptables(runner: KernelRunner): Promise<string | nul
   return `legacy iptables has ${[...policies, ...(rules > 0 ? [`${rules} rule(s)`] : [])].join(', ')}, which ux-tunnel does not read: check that they accept IP protocol 115 (iptables-legacy -S)`;
 }
 
-/** `wireguard`: the config has encrypted tunnels, so their WireGuard port must be allowed too. */
-export async function readStatus(runner: KernelRunner, side: FirewallSide, zoneFlag?: string, wireguard = false): Promise<FirewallStatus> {
-  const status = await readBackendStatus(runner, side, zoneFlag, wireguard);
+/** `udpPorts`: the UDP ports the config needs (encrypted tunnels, L2TPv3 over UDP), which must be allowed too. */
+export async function readStatus(runner: KernelRunner, side: FirewallSide, zoneFlag?: string, udpPorts: readonly number[] = []): Promise<FirewallStatus> {
+  const status = await readBackendStatus(runner, side, zoneFlag, udpPorts);
   const legacy = await legacyIptables(runner);
   return legacy ? { ...status, unknown: status.unknown ? `${status.unknown}; ${legacy}` : legacy } : status;
 }
 
-async function readBackendStatus(runner: KernelRunner, side: FirewallSide, zoneFlag: string | undefined, wireguard: boolean): Promise<FirewallStatus> {
+async function readBackendStatus(runner: KernelRunner, side: FirewallSide, zoneFlag: string | undefined, udpPorts: readonly number[]): Promise<FirewallStatus> {
   const { backend, why } = await detectBackend(runner);
   if (backend === 'unknown') return { backend, allowed: false, mistakes: [], unknown: why };
   if (backend === 'firewalld') {
     const zone = zoneFlag ?? ((await runner.probe(['firewall-cmd', '--get-default-zone'])).stdout.trim() || 'public');
-    const [runtimeQueries, permanentQueries] = firewalld.queries(side, zone, wireguard);
+    const [runtimeQueries, permanentQueries] = firewalld.queries(side, zone, udpPorts);
     const all = async (list: string[][]) => (await Promise.all(list.map((q) => runner.probe(q)))).every((r) => r.code === 0);
     const runtime = await all(runtimeQueries);
     const permanent = await all(permanentQueries);
@@ -75,9 +75,9 @@ async function readBackendStatus(runner: KernelRunner, side: FirewallSide, zoneF
   if (backend === 'nftables') {
     const ruleset = nftables.parseRuleset((await runner.read(['nft', '-j', 'list', 'ruleset'])).stdout);
     const key = (r: nftables.NftRule) => `${r.family} ${r.table} ${r.chain}`;
-    const wgOpen = new Set(nftables.ourRules(ruleset, 'wireguard').map(key));
-    // A chain is open when it has our protocol 115 rule (and, for encrypted tunnels, our WireGuard rule).
-    const ours = new Set(nftables.ourRules(ruleset).map(key).filter((k) => !wireguard || wgOpen.has(k)));
+    const portOpen = udpPorts.map((port) => new Set(nftables.ourRules(ruleset, port).map(key)));
+    // A chain is open when it has our protocol 115 rule (and our rule of each UDP port the config needs).
+    const ours = new Set(nftables.ourRules(ruleset).map(key).filter((k) => portOpen.every((open) => open.has(k))));
     const chains = nftables.filteringChains(ruleset, side).map((c) => {
       const chain = `${c.family} ${c.table} ${c.name}`;
       return { chain, open: ours.has(chain) };

@@ -5,9 +5,11 @@
 // The kernel keeps no such count per source, so the receive side owns a small nftables table: a chain on prerouting
 // at priority -450, before any defragmentation (conntrack's is at -400, the local input's comes after the hooks), sees
 // every fragment; its one rule counts first fragments (offset 0, more-fragments set) of IP protocol 115 per source
-// address in a dynamic set, one element with a counter per sender. It only counts: it accepts every packet.
+// address in a dynamic set, one element with a counter per sender (and those of L2TPv3 over UDP, by the first bytes of
+// the UDP payload). It only counts: it accepts every packet.
 import { op, type Operation } from '../plan/operation.js';
 import type { KernelRunner } from './runner.js';
+import { L2TPV3_UDP_DATA } from '../transport/l2tpv3-udp.js';
 
 export const FRAGMENT_TABLE = 'ux_tunnel_fragments';
 const CHAIN = 'count';
@@ -47,6 +49,9 @@ export function addFragmentCounter(state: FragmentCounterState | undefined): Ope
     op('nft', ['add', 'set', 'ip', FRAGMENT_TABLE, SET, `{ type ipv4_addr ; size ${SET_SIZE} ; flags dynamic ; }`]),
     op('nft', ['add', 'rule', 'ip', FRAGMENT_TABLE, CHAIN, 'ip', 'protocol', '115', 'ip', 'frag-off', '&', '0x3fff', '==', '0x2000',
       'update', `@${SET}`, '{ ip saddr counter }']),
+    // Over UDP (udp=): a first fragment whose UDP payload starts as an L2TPv3 data message does, whatever the port.
+    op('nft', ['add', 'rule', 'ip', FRAGMENT_TABLE, CHAIN, 'ip', 'protocol', 'udp', 'ip', 'frag-off', '&', '0x3fff', '==', '0x2000',
+      '@th,64,32', `0x${L2TPV3_UDP_DATA.toString(16).padStart(8, '0')}`, 'update', `@${SET}`, '{ ip saddr counter }']),
   ];
 }
 

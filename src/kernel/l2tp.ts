@@ -9,6 +9,9 @@ export interface L2tpTunnel {
   readonly encap: string;
   readonly local: string;
   readonly peer: string;
+  /** UDP encapsulation's local and peer ports; null over IP. */
+  readonly localPort: number | null;
+  readonly peerPort: number | null;
 }
 
 export interface L2tpSession {
@@ -34,6 +37,8 @@ interface RawTunnel {
   encap?: string;
   local?: string;
   peer?: string;
+  local_port?: number;
+  peer_port?: number;
 }
 interface RawSession {
   session_id: number;
@@ -53,6 +58,8 @@ export function parseL2tpTunnels(json: string): L2tpTunnel[] {
     encap: t.encap ?? '',
     local: t.local ?? '',
     peer: t.peer ?? '',
+    localPort: t.local_port ?? null,
+    peerPort: t.peer_port ?? null,
   }));
 }
 
@@ -85,9 +92,20 @@ export async function readL2tp(runner: KernelRunner): Promise<L2tpState> {
   return { tunnels: parseL2tpTunnels(tunnels.stdout), sessions: parseL2tpSessions(sessions.stdout) };
 }
 
-/** `ip l2tp add tunnel ...` arguments for an unmanaged L2TPv3 tunnel over IP (protocol 115). */
-export function addTunnelArgs(tunnelId: number, peerTunnelId: number, local: string, remote: string): string[] {
-  return ['l2tp', 'add', 'tunnel', 'tunnel_id', String(tunnelId), 'peer_tunnel_id', String(peerTunnelId), 'encap', 'ip', 'local', local, 'remote', remote];
+/**
+ * `ip l2tp add tunnel ...` arguments for an unmanaged L2TPv3 tunnel over IP (protocol 115), or over UDP from and to
+ * `udpPort` (the kernel binds the tunnel's own socket to local:udpPort and connects it to remote:udpPort).
+ */
+export function addTunnelArgs(tunnelId: number, peerTunnelId: number, local: string, remote: string, udpPort: number | null = null): string[] {
+  const encap = udpPort === null ? ['encap', 'ip'] : ['encap', 'udp'];
+  const ports = udpPort === null ? [] : ['udp_sport', String(udpPort), 'udp_dport', String(udpPort)];
+  return ['l2tp', 'add', 'tunnel', 'tunnel_id', String(tunnelId), 'peer_tunnel_id', String(peerTunnelId), ...encap, 'local', local, 'remote', remote, ...ports];
+}
+
+/** True when the kernel's tunnel has the encapsulation (and ports) `udpPort` asks for. */
+export function sameEncap(tunnel: L2tpTunnel, udpPort: number | null): boolean {
+  if (udpPort === null) return tunnel.encap.toUpperCase() === 'IP';
+  return tunnel.encap.toUpperCase() === 'UDP' && tunnel.localPort === udpPort && tunnel.peerPort === udpPort;
 }
 
 /**

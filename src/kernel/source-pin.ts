@@ -12,6 +12,10 @@
 // Encrypted tunnels (transport/wireguard.ts): what arrives decrypted through the WireGuard interface was pinned by
 // WireGuard itself (a peer's key may send only from its allowed addresses), so the rules look at other interfaces only;
 // the `sealed` senders may not send protocol 115 in clear at all; and the WireGuard port is pinned like protocol 115.
+//
+// L2TPv3 over UDP (transport/l2tpv3-udp.ts): the `udp_ends` set holds each UDP tunnel's receiving-side-ip . port, and
+// UDP to one of them is pinned like protocol 115. A non-first fragment has no port to match; without its first
+// fragment (which is matched) it never completes a datagram, and reassembly discards it after 30 s.
 import { op, type Operation } from '../plan/operation.js';
 import type { KernelRunner } from './runner.js';
 import { listIpTables, readPerSourceCounts } from './fragment-count.js';
@@ -27,13 +31,15 @@ export interface PinnedTunnel {
   readonly transmitIp: string;
   /** Encrypted (wireguard=): its protocol 115 is accepted only decrypted, from the WireGuard interface. */
   readonly wireguard?: string | null;
+  /** Over UDP (udp=): this port of receivingIp is pinned too. */
+  readonly udpPort?: number | null;
 }
 
 /** unavailable: no nft, or no nf_tables; absent: nftables works and the table is not there. */
 export type PinState =
   | { readonly kind: 'unavailable' }
   | { readonly kind: 'absent' }
-  | { readonly kind: 'present'; readonly receivers: readonly string[]; readonly senders: readonly string[]; readonly sealed: readonly string[] | null };
+  | { readonly kind: 'present'; readonly receivers: readonly string[]; readonly senders: readonly string[]; readonly sealed: readonly string[] | null; readonly udpEnds: readonly string[] | null };
 
 /** start/reload: on or off as asked; config add|remove: keep, which updates the table only when it is there. */
 export type PinMode = 'on' | 'off' | 'keep';
@@ -57,9 +63,12 @@ type Elem = string | { concat?: string[] } | { elem?: { val?: unknown } };
 export function parsePinTable(json: string): PinState {
   const items = (JSON.parse(json) as { nftables?: Array<{ set?: { name?: string; elem?: Elem[] } }> }).nftables ?? [];
   const elems = (name: string) => (items.find((i) => i.set?.name === name)?.set?.elem ?? []).map(elemText).filter((e): e is string => e !== null);
-  // A table made before encryption existed has no `sealed` set (null): it is made again.
-  const hasSealed = items.some((i) => i.set?.name === 'sealed');
-  return { kind: 'present', receivers: elems('receivers'), senders: elems('senders'), sealed: hasSealed ? elems('sealed') : null };
+  // A table made before encryption (or UDP) existed has no `sealed` (`udp_ends`) set (null): it is made again.
+  const has = (name: string) => items.some((i) => i.set?.name === name);
+  return {
+    kind: 'present', receivers: elems('receivers'), senders: elems('senders'),
+    sealed: has('sealed') ? elems('sealed') : null, udpEnds: has('udp_ends') ? elems('udp_ends') : null,
+  };
 }
 
 function elemText(e: Elem): string | null {
@@ -67,10 +76,12 @@ function elemText(e: Elem): string | null {
   const value = 'elem' in e ? e.elem?.val : e;
   if (typeof value === 'string') return value;
   const concat = (value as { concat?: unknown } | undefined)?.concat;
-  return Array.isArray(concat) && concat.every((c) => typeof c === 'string') ? concat.join(' . ') : null;
+  // nft -j gives a port (inet_service) as a number: "10.0.0.3 . 1701" either way.
+  return Array.isArray(concat) && concat.every((c) => typeof c === 'string' || typeof c === 'number') ? concat.join(' . ') : null;
 }
 
 const pairOf = (t: PinnedTunnel) => `${t.transmitIp} . ${t.receivingIp}`;
+const udpEndOf = (t: PinnedTunnel) => `${t.receivingIp} . ${t.udpPort}`;
 /** Adds or deletes `list` in `set`, undone by the opposite. */
 function elements(set: string, list: readonly string[], verb: 'add' | 'delete'): Operation {
   const args = (v: 'add' | 'delete') => [v, 'element', 'ip', PIN_TABLE, set, `{ ${list.join(', ')} }`];
@@ -95,12 +106,13 @@ export function planPin(desired: readonly PinnedTunnel[], state: PinState | unde
     receivers: [...new Set(desired.map((t) => t.receivingIp))],
     senders: [...new Set(desired.map(pairOf))],
     sealed: [...new Set(desired.filter((t) => t.wireguard).map(pairOf))],
+    udp_ends: [...new Set(desired.filter((t) => t.udpPort).map(udpEndOf))],
   };
-  if (state.kind === 'present' && state.sealed !== null) {
-    const have = { receivers: state.receivers, senders: state.senders, sealed: state.sealed };
+  if (state.kind === 'present' && state.sealed !== null && state.udpEnds !== null) {
+    const have = { receivers: state.receivers, senders: state.senders, sealed: state.sealed, udp_ends: state.udpEnds };
     const missing = (want: readonly string[], have: readonly string[]) => want.filter((w) => !have.includes(w));
-    const sets = ['receivers', 'senders', 'sealed'] as const;
-    // Allowed senders first, sealed ones last; on the way out the reverse (never a moment too strict or too open).
+    const sets = ['receivers', 'senders', 'sealed', 'udp_ends'] as const;
+    // Allowed senders first, sealed ones and pinned ports last; on the way out the reverse (never a moment too strict or too open).
     const before = sets.map((set) => [set, missing(want[set], have[set])] as const);
     const after = [...sets].reverse().map((set) => [set, missing(have[set], want[set])] as const);
     return {
@@ -124,13 +136,16 @@ export function planPin(desired: readonly PinnedTunnel[], state: PinState | unde
       op('nft', ['add', 'set', 'ip', PIN_TABLE, 'receivers', '{ type ipv4_addr ; }']),
       op('nft', ['add', 'set', 'ip', PIN_TABLE, 'senders', '{ type ipv4_addr . ipv4_addr ; }']),
       op('nft', ['add', 'set', 'ip', PIN_TABLE, 'sealed', '{ type ipv4_addr . ipv4_addr ; }']),
+      op('nft', ['add', 'set', 'ip', PIN_TABLE, 'udp_ends', '{ type ipv4_addr . inet_service ; }']),
       op('nft', ['add', 'set', 'ip', PIN_TABLE, 'refused', `{ type ipv4_addr ; size ${REFUSED_SIZE} ; flags dynamic ; }`]),
-      ...fill('receivers', want.receivers), ...fill('senders', want.senders), ...fill('sealed', want.sealed),
+      ...fill('receivers', want.receivers), ...fill('senders', want.senders), ...fill('sealed', want.sealed), ...fill('udp_ends', want.udp_ends),
       op('nft', ['add', 'chain', 'ip', PIN_TABLE, CHAIN, '{ type filter hook prerouting priority -450 ; policy accept ; }']),
       op('nft', ['add', 'rule', 'ip', PIN_TABLE, CHAIN, 'ip', 'protocol', '115', ...notDecrypted, 'ip', 'daddr', '@receivers',
         'ip', 'saddr', '.', 'ip', 'daddr', '!=', '@senders', ...refuse]),
       op('nft', ['add', 'rule', 'ip', PIN_TABLE, CHAIN, 'ip', 'protocol', '115', ...notDecrypted, 'ip', 'saddr', '.', 'ip', 'daddr', '@sealed', ...refuse]),
       op('nft', ['add', 'rule', 'ip', PIN_TABLE, CHAIN, 'udp', 'dport', String(WG_PORT), 'ip', 'daddr', '@receivers',
+        'ip', 'saddr', '.', 'ip', 'daddr', '!=', '@senders', ...refuse]),
+      op('nft', ['add', 'rule', 'ip', PIN_TABLE, CHAIN, 'ip', 'daddr', '.', 'udp', 'dport', '@udp_ends',
         'ip', 'saddr', '.', 'ip', 'daddr', '!=', '@senders', ...refuse]),
     ],
     after: [],

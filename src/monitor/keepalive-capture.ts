@@ -1,5 +1,5 @@
 // Finds keepalives in the L2TPv3 packets arriving at the collector: outer source, session ID and the UDP payload.
-import { DecodedFrame, decodeFrame, IPPROTO_L2TP } from '../diag/frame.js';
+import { DecodedFrame, decodeFrame, IPPROTO_L2TP, IPPROTO_UDP, l2tpSessionAt, L2TPV3_UDP_DATA } from '../diag/frame.js';
 import type { FrameSink } from '../diag/capture.js';
 import { formatIPv4 } from '../config/values.js';
 import { KEEPALIVE_PORT } from '../model/transmit.js';
@@ -10,17 +10,21 @@ import { KEEPALIVE_PORT } from '../model/transmit.js';
  * inner Ethernet frame starts at 28 (36 with a cookie), its IPv4 header at 42 (50) and, without options, its UDP
  * header at 62 (70). The filter matches only whole (unfragmented) outer packets, and runs in the kernel, so the
  * monitor never sees the mirrored traffic itself. Both layouts are captured whatever tunnels.conf says: a keepalive
- * with a cookie the collector does not expect (or without one it does) is how a cookie mismatch shows.
+ * with a cookie the collector does not expect (or without one it does) is how a cookie mismatch shows. Over UDP
+ * (udp=, any port) the session ID comes 12 bytes later: after the UDP header and L2TPv3's flags and version word.
  */
 const SESSION_ID = 4;
 const SUBLAYER = 4;
 export const COOKIE_BYTES = 8;
 const innerMatch = (cookie: number) =>
   `ip[${40 + cookie}:2] = 0x0800 and ip[${42 + cookie}] & 0xf = 5 and ip[${51 + cookie}] = 17 and ip[${64 + cookie}:2] = ${KEEPALIVE_PORT}`;
+const UDP_SHIFT = 12;
 export const KEEPALIVE_CAPTURE_FILTER =
-  `ip proto ${IPPROTO_L2TP} and ip[0] & 0xf = 5 and ip[6:2] & 0x3fff = 0 and ip[20:4] != 0` +
-  ` and ((${innerMatch(0)}) or (${innerMatch(COOKIE_BYTES)}))`;
-/** Room for the outer headers (cooked v2 20 + 20 + 16 + 14 + 20 + 8) and a keepalive of up to 4 KiB. */
+  `ip[0] & 0xf = 5 and ip[6:2] & 0x3fff = 0 and (` +
+  `(ip proto ${IPPROTO_L2TP} and ip[20:4] != 0 and ((${innerMatch(0)}) or (${innerMatch(COOKIE_BYTES)})))` +
+  ` or (ip proto ${IPPROTO_UDP} and ip[28:4] = 0x${L2TPV3_UDP_DATA.toString(16).padStart(8, '0')}` +
+  ` and ((${innerMatch(UDP_SHIFT)}) or (${innerMatch(UDP_SHIFT + COOKIE_BYTES)}))))`;
+/** Room for the outer headers (cooked v2 20 + 20 + 12 over UDP + 16 + 14 + 20 + 8) and a keepalive of up to 4 KiB. */
 export const KEEPALIVE_SNAPLEN = 4300;
 
 /** `cookie`: the 8 bytes after the session ID as hex when the keepalive was found behind a cookie; null: no cookie. */
@@ -39,8 +43,8 @@ export class KeepaliveExtractor implements FrameSink {
 
   add(buf: Buffer, offset: number, caplen: number): boolean {
     const f = this.frame;
-    if (!decodeFrame(buf, offset, caplen, this.linkType, f) || f.family !== 4 || f.protocol !== IPPROTO_L2TP || f.outgoing) return false;
-    const l2tp = f.transport;
+    if (!decodeFrame(buf, offset, caplen, this.linkType, f) || f.family !== 4 || f.outgoing) return false;
+    const l2tp = l2tpSessionAt(buf, f);
     if (l2tp < 0) return false;
     const sessionId = buf.readUInt32BE(l2tp);
     // The layout the sender's tunnel has, as far as the packet tells: a keepalive is a UDP packet to KEEPALIVE_PORT.

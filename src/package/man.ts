@@ -250,7 +250,7 @@ function sideSpecs(): PageSpec[] {
     },
     {
       name: 'ux-tunnel-receive', section: 8, what: 'terminate the L2TPv3 tunnels of ux-tunnel-transmit on the collector and deliver their frames to ruei-mtun', doc: 'docs/receive.md', help: RECEIVE_HELP,
-      sections: [['Commands', 'OPERATION'], ['Source pinning', 'SOURCE PINNING'], ['Encryption', 'ENCRYPTION'], ['Tunnel health: the monitor', 'TUNNEL HEALTH']],
+      sections: [['Commands', 'OPERATION'], ['Source pinning', 'SOURCE PINNING'], ['L2TPv3 over UDP', 'L2TPV3 OVER UDP'], ['Encryption', 'ENCRYPTION'], ['Tunnel health: the monitor', 'TUNNEL HEALTH']],
       files: [...conf('receive', 'tunnels.conf'), unit('ux-tunnel-receive', 'the tunnels and ruei-mtun (start, reload, stop)'),
         unit('ux-tunnel-receive-monitor', 'the tunnel-health monitor'),
         ['/etc/default/ux-tunnel-receive-monitor', 'UX_TUNNEL_MONITOR_OPTIONS="..." (optional): the options of the monitor service'],

@@ -11,7 +11,7 @@ const show = (ops: readonly Operation[]) => ops.map((o) => formatArgv(argvOf(o))
 
 function tunnel(n: number, line = n, id?: number): ReceiveTunnel {
   const transmitIp = formatIPv4(0x0a000000 + 0x10000 + n); // 10.1.x.y
-  return { line, receivingIp: '10.0.0.1', transmitIp, tunnelId: id ?? 0x0a010000 + n, explicitId: id !== undefined, cookie: null, wireguard: null };
+  return { line, receivingIp: '10.0.0.1', transmitIp, tunnelId: id ?? 0x0a010000 + n, explicitId: id !== undefined, cookie: null, wireguard: null, udpPort: null };
 }
 const many = (count: number, from = 1) => Array.from({ length: count }, (_, i) => tunnel(from + i, from + i));
 
@@ -213,4 +213,21 @@ test('encrypted tunnels: one WireGuard peer each, allowed from the transmit-side
   assert.ok(peer < lines.findIndex((l) => l.startsWith('ip l2tp add tunnel')), 'encryption is in place before any tunnel');
   assert.ok(lines.indexOf('ip route add blackhole 10.2.0.13/32 table 4115 metric 4115') < lines.indexOf('ip link add ruei-wg0 type wireguard'));
   assert.match(planReceive([natted], stateOf(emptyKernel()), 'keep', null).conflicts.join('\n'), /line\(s\) 2 ask for encryption .* run ux-tunnel-receive keys/);
+});
+
+test('udp=: the tunnel over UDP from and to its port; a changed port remakes it; a port passed from a removed tunnel to a new one is freed first', () => {
+  const udp = (t: ReceiveTunnel, port: number | null): ReceiveTunnel => ({ ...t, udpPort: port });
+  const k = started([udp(tunnel(1), 1701), tunnel(2)]);
+  assert.deepEqual(k.tunnels.map((t) => [t.encap, t.localPort, t.peerPort]), [['UDP', 1701, 1701], ['IP', null, null]]);
+  assert.deepEqual(show(planReceive([udp(tunnel(1), 1701), tunnel(2)], stateOf(k)).operations), [], 'unchanged: nothing to do');
+  const moved = planReceive([udp(tunnel(1), 1702), udp(tunnel(2), 1701)], stateOf(k));
+  assert.deepEqual(moved.replaced.map((r) => r.tunnel.line), [1, 2]);
+  const lines = show(moved.operations);
+  assert.ok(lines.includes('ip l2tp add tunnel tunnel_id 167837697 peer_tunnel_id 167837697 encap udp local 10.0.0.1 remote 10.1.0.1 udp_sport 1702 udp_dport 1702'), lines.join('\n'));
+  // Tunnel 3 takes the port of tunnel 1, which the reload removes: removed before (the kernel binds one socket a port).
+  const swap = planReceive([udp(tunnel(3), 1701), tunnel(2)], stateOf(k));
+  const order = show(swap.operations);
+  assert.ok(order.indexOf('ip l2tp del tunnel tunnel_id 167837697') < order.findIndex((l) => l.includes('udp_sport 1701')), order.join('\n'));
+  applyFake(k, swap.operations); // the fake kernel refuses a second socket on one port, as the kernel does
+  assert.deepEqual(k.tunnels.map((t) => [t.tunnelId, t.localPort]), [[0x0a010002, null], [0x0a010003, 1701]]);
 });

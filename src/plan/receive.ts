@@ -1,8 +1,9 @@
 // Pure planning for the receive side: configured tunnels + kernel state -> ordered operations (adds before deletes).
 import type { ReceiveTunnel } from '../config/tunnels.js';
 import { describeTunnelId } from '../config/values.js';
-import type { L2tpSession, L2tpTunnel } from '../kernel/l2tp.js';
+import { sameEncap, type L2tpSession, type L2tpTunnel } from '../kernel/l2tp.js';
 import { L2TPV3_IP } from '../transport/l2tpv3-ip.js';
+import { transportOf } from '../transport/l2tpv3-udp.js';
 import { addFragmentCounter, removeFragmentCounter } from '../kernel/fragment-count.js';
 import { planPin, removePin, type PinMode } from '../kernel/source-pin.js';
 import type { Link } from '../kernel/links.js';
@@ -101,6 +102,9 @@ export function planReceive(desired: readonly ReceiveTunnel[], state: ReceiveKer
 
   const desiredIds = new Set(desired.map((t) => t.tunnelId));
   const removed = [...view.ownedTunnelIds].filter((id) => !desiredIds.has(id)).sort((a, b) => a - b);
+  // A UDP port passes from a removed tunnel to a new one: the kernel binds one socket a port, so that removal goes first.
+  const newUdpEnds = new Set(create.filter((c) => c.tunnel.udpPort !== null).map((c) => `${c.tunnel.receivingIp}:${c.tunnel.udpPort}`));
+  for (const id of removed.filter((r) => newUdpEnds.has(udpEndOf(view.tunnelsById.get(r))))) replaceDeletes.push(L2TPV3_IP.remove(id));
   const sessionIfs = new Set(state.sessions.map((s) => s.interface));
   const removedLinks = strayLinks(state, sessionIfs);
 
@@ -121,7 +125,7 @@ export function planReceive(desired: readonly ReceiveTunnel[], state: ReceiveKer
   const replaceDeletesEnd = replaceDeletes.length > 0 ? operations.length : 0;
   for (const { tunnel, ifname } of create) {
     const id = tunnel.tunnelId;
-    operations.push(...L2TPV3_IP.create({ tunnelId: id, local: tunnel.receivingIp, remote: tunnel.transmitIp, ifname, cookie: tunnel.cookie }));
+    operations.push(...transportOf(tunnel.udpPort).create({ tunnelId: id, local: tunnel.receivingIp, remote: tunnel.transmitIp, ifname, cookie: tunnel.cookie }));
     // Before the interface is up: no IPv6 link-local address, so the collector never sends NDP/MLD into a tunnel.
     if (state.ipv6) operations.push(ip(['link', 'set', 'dev', ifname, 'addrgenmode', 'none']));
     operations.push(ip(['link', 'set', 'dev', ifname, 'mtu', String(RECEIVE_MTU), 'promisc', 'on']));
@@ -136,7 +140,7 @@ export function planReceive(desired: readonly ReceiveTunnel[], state: ReceiveKer
   }
   // Up last: a tunnel carries frames only once its mirror into ruei-mtun is in place.
   for (const { ifname } of create) operations.push(ip(['link', 'set', 'dev', ifname, 'up']));
-  for (const id of removed) operations.push(L2TPV3_IP.remove(id));
+  for (const id of removed) if (!newUdpEnds.has(udpEndOf(view.tunnelsById.get(id)))) operations.push(L2TPV3_IP.remove(id));
   for (const name of removedLinks) operations.push(ip(['link', 'del', 'dev', name]));
   operations.push(...encryption.after);
   operations.push(...pinning.after);
@@ -224,10 +228,12 @@ function push<K, V>(map: Map<K, V[]>, key: K, value: V): void {
 function matches(t: L2tpTunnel, sessions: readonly L2tpSession[], want: ReceiveTunnel): boolean {
   const id = want.tunnelId;
   const s = sessions[0]!;
-  return sessions.length === 1 && t.encap.toUpperCase() === 'IP' && t.local === want.receivingIp && t.peer === want.transmitIp
+  return sessions.length === 1 && sameEncap(t, want.udpPort) && t.local === want.receivingIp && t.peer === want.transmitIp
     && t.peerTunnelId === id && s.sessionId === id && s.peerSessionId === id && sessionInterfaceIndex(s.interface) !== null
     && s.cookie === want.cookie && s.peerCookie === want.cookie; // a changed cookie: the session is made again
 }
+
+const udpEndOf = (t: L2tpTunnel | undefined): string => (t?.localPort ? `${t.local}:${t.localPort}` : '');
 
 function repairLink(link: Link): Operation[] {
   if (link.mtu === RECEIVE_MTU && link.promisc && link.up) return [];

@@ -34,7 +34,7 @@ function started(conf = CONF, base: TransmitKernelState = EMPTY, packets = 0): T
     links: [...base.links, ours(VETH_IN, 'veth'), ours(VETH_OUT, 'veth'), ours(BRIDGE, 'bridge'), ours(SESSION_IF, null)],
     masters: new Map([[VETH_OUT, BRIDGE], [SESSION_IF, BRIDGE]]),
     vethInAddresses: ['169.254.115.1'], vethInNoArp: true, sessionRootQdisc: 'noqueue', mirrorRpsMask: 2n,
-    tunnels: [...base.tunnels, { tunnelId: conf.tunnelId, peerTunnelId: conf.tunnelId, encap: 'IP', local: conf.transmitIp, peer: conf.receivingIp }],
+    tunnels: [...base.tunnels, { tunnelId: conf.tunnelId, peerTunnelId: conf.tunnelId, encap: conf.udpPort ? 'UDP' : 'IP', local: conf.transmitIp, peer: conf.receivingIp, localPort: conf.udpPort, peerPort: conf.udpPort }],
     sessions: [...base.sessions, { sessionId: conf.tunnelId, tunnelId: conf.tunnelId, peerSessionId: conf.tunnelId, peerTunnelId: conf.tunnelId, interface: SESSION_IF, cookie: conf.cookie, peerCookie: conf.cookie }],
     qdiscs: new Map([...base.qdiscs, [conf.mirrorIf, { dev: conf.mirrorIf, kind: base.qdiscs.get(conf.mirrorIf)?.kind ?? 'clsact' }]]),
     filters: [...base.filters, ...filters],
@@ -141,7 +141,7 @@ test('conflicts are found before any change: foreign ingress qdisc, foreign filt
   const atOurPref: TcFilter = { dev: 'ens3', hook: 'egress', pref: 46101, protocol: 'ip', kind: 'u32', handle: '800::800', keys: null, mirred: null, action: 'gact', control: 'drop', police: [], packets: 0, drops: 0 };
   const pref = planStart(CONF, { ...EMPTY, qdiscs: new Map([['ens3', { dev: 'ens3', kind: 'clsact' }]]), filters: [atOurPref] });
   assert.match(pref.conflicts.join('\n'), /egress has a filter at pref 46101 \(u32\) that is not ours/);
-  const clash = planStart(CONF, { ...EMPTY, tunnels: [{ tunnelId: 168430091, peerTunnelId: 1, encap: 'IP', local: '10.10.10.11', peer: '10.9.9.9' }] });
+  const clash = planStart(CONF, { ...EMPTY, tunnels: [{ tunnelId: 168430091, peerTunnelId: 1, encap: 'IP', local: '10.10.10.11', peer: '10.9.9.9', localPort: null, peerPort: null }] });
   assert.match(clash.conflicts.join('\n'), /tunnel ID 168430091 is already used by another tunnel \(10\.10\.10\.11 -> 10\.9\.9\.9\).*field 5 of tunnel\.conf:1/);
   const odd = planStart(CONF, { ...EMPTY, links: [...EMPTY.links, link(BRIDGE, 'dummy')] });
   assert.match(odd.conflicts.join('\n'), /an interface ruei-br1 of kind dummy exists/);
@@ -210,4 +210,15 @@ test('an encrypted tunnel: WireGuard to the collector before the tunnel, removed
   const peer = lines.findIndex((l) => l.startsWith(`wg set ruei-wg1 peer ${conf.wireguard} allowed-ips ${CONF.receivingIp}/32 endpoint ${CONF.receivingIp}:51871`));
   assert.ok(peer > 0 && peer < lines.findIndex((l) => l.startsWith('ip l2tp add tunnel')), lines.join('\n'));
   assert.match(planStart(conf, EMPTY, null).conflicts.join('\n'), /asks for encryption \(wireguard=\) but this host has no WireGuard key: run ux-tunnel-transmit keys/);
+});
+
+test('udp=: the tunnel over UDP from and to the port; the same config again is kept, another port remakes the tunnel', () => {
+  const conf = parseTunnelConf('t', '10.10.10.10 10.10.10.11 ens3 i80 udp=1701');
+  const lines = planStart(conf, EMPTY).operations.map((o) => [o.tool, ...o.args].join(' '));
+  assert.ok(lines.includes('ip l2tp add tunnel tunnel_id 168430091 peer_tunnel_id 168430091 encap udp local 10.10.10.11 remote 10.10.10.10 udp_sport 1701 udp_dport 1701'), lines.join('\n'));
+  const running = started(conf);
+  assert.ok(!planStart(conf, running).operations.some((o) => o.args.includes('l2tp')), 'kept as it is');
+  const other = planStart(parseTunnelConf('t', '10.10.10.10 10.10.10.11 ens3 i80 udp=1702'), running).operations.map((o) => [o.tool, ...o.args].join(' '));
+  assert.equal(other[0], 'ip l2tp del tunnel tunnel_id 168430091');
+  assert.match(other[1]!, /encap udp .* udp_sport 1702 udp_dport 1702$/);
 });

@@ -1,6 +1,8 @@
 // Pure planning for the transmit side: tunnel.conf + kernel state -> ordered ip/tc operations for start and stop.
+import { sameEncap } from '../kernel/l2tp.js';
 import type { TunnelConf } from '../config/tunnel.js';
 import { L2TPV3_IP } from '../transport/l2tpv3-ip.js';
+import { transportOf } from '../transport/l2tpv3-udp.js';
 import { delPolice, delPoliceArgs, isOurPolice, policeArgs, policeCookie, type PoliceSpec } from '../kernel/tc-police.js';
 import { addClsactArgs, addFilterArgs, delFilterArgs, delQdiscArgs, sameMatch, samePolice, type FilterSpec, type Hook, type TcFilter } from '../kernel/tc.js';
 import {
@@ -104,14 +106,14 @@ export function planStart(conf: TunnelConf, state: TransmitKernelState, key: WgK
   const ourTunnel = ourSession ? state.tunnels.find((t) => t.tunnelId === ourSession.tunnelId) : undefined;
   const id = conf.tunnelId;
   const tunnelOk = ourSession && ourTunnel && ourTunnel.tunnelId === id && ourTunnel.peerTunnelId === id && ourTunnel.local === conf.transmitIp &&
-    ourTunnel.peer === conf.receivingIp && ourTunnel.encap.toUpperCase() === 'IP' && ourSession.sessionId === id && ourSession.peerSessionId === id &&
+    ourTunnel.peer === conf.receivingIp && sameEncap(ourTunnel, conf.udpPort) && ourSession.sessionId === id && ourSession.peerSessionId === id &&
     ourSession.cookie === conf.cookie && ourSession.peerCookie === conf.cookie;
   const clash = state.tunnels.find((t) => t.tunnelId === id && t.tunnelId !== ourTunnel?.tunnelId);
   if (clash) conflicts.push(`L2TP tunnel ID ${id} is already used by another tunnel (${clash.local} -> ${clash.peer}) that is not ours: give a unique tunnel-id in field 5 of ${conf.file}:${conf.line} (and the same on the receive side)`);
   if (links.has(SESSION_IF) && !ourSession) conflicts.push(`an interface ${SESSION_IF} exists that is not an L2TP session: remove or rename it`);
   if (!tunnelOk) {
     if (ourTunnel) ops.push(L2TPV3_IP.remove(ourTunnel.tunnelId));
-    ops.push(...L2TPV3_IP.create({ tunnelId: id, local: conf.transmitIp, remote: conf.receivingIp, ifname: SESSION_IF, cookie: conf.cookie }));
+    ops.push(...transportOf(conf.udpPort).create({ tunnelId: id, local: conf.transmitIp, remote: conf.receivingIp, ifname: SESSION_IF, cookie: conf.cookie }));
     recreated.add(SESSION_IF);
   }
 

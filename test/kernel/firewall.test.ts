@@ -106,11 +106,11 @@ test('firewall status never gives a false all-clear: legacy iptables rules, or a
   assert.doesNotMatch(nobody.stdout, /no firewalld and no nftables/);
 });
 
-test('with encrypted tunnels in the config, open also lets the WireGuard port through, status checks it, close restores', async (t) => {
+test('with encrypted tunnels and tunnels over UDP in the config, open also lets their UDP ports through, status checks them, close restores', async (t) => {
   const collector = await createNetns(t, 'fw-wg');
   const dir = await scratchDir(t, 'uxt-fw-wg-');
   const conf = join(dir, 'tunnels.conf');
-  await writeFile(conf, '10.10.10.10 10.10.10.11 - - wireguard=vkAJvSfMGIwNbckHpJsSchGD5rVIux6HyBHaO/1F5BU=\n');
+  await writeFile(conf, '10.10.10.10 10.10.10.11 - - wireguard=vkAJvSfMGIwNbckHpJsSchGD5rVIux6HyBHaO/1F5BU=\n10.10.10.10 10.10.10.12 - - udp=1701\n');
   await collector.run('bash', '-c', `nft -f - <<'NFT'
 table inet filter {
   chain input { type filter hook input priority 0; policy drop; iif lo accept; }
@@ -121,8 +121,11 @@ NFT`);
   const closed = await cli('status');
   assert.equal(closed.code, 1);
   assert.match(closed.stdout, /encrypted tunnels \(wireguard=\): UDP port 51871 is part of "allowed"/);
+  assert.match(closed.stdout, /tunnels over UDP \(udp=\): UDP port\(s\) 1701 are part of "allowed"/);
   assert.equal((await cli('open')).code, 0);
-  assert.match((await collector.run('nft', 'list', 'chain', 'inet', 'filter', 'input')).stdout, /udp dport 51871 accept comment "ux-tunnel: WireGuard \(UDP 51871\)"/);
+  const chain = (await collector.run('nft', 'list', 'chain', 'inet', 'filter', 'input')).stdout;
+  assert.match(chain, /udp dport 51871 accept comment "ux-tunnel: WireGuard \(UDP 51871\)"/);
+  assert.match(chain, /udp dport 1701 accept comment "ux-tunnel: L2TPv3 over UDP 1701"/);
   assert.equal((JSON.parse((await cli('status', '--json')).stdout) as { allowed: boolean }).allowed, true);
   assert.equal((await cli('close')).code, 0);
   assert.deepEqual(await ruleset(collector), before, 'close restores the ruleset exactly');

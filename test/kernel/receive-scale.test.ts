@@ -24,7 +24,7 @@ test('1000 tunnels start; a reload adding one runs only its operations; stop rem
   const start = await lab.cliOk('start');
   // 6 per tunnel, 3 for ruei-mtun, 1 for the block's filter, 4 for the fragment counter's nftables table, 8 for
   // source pinning's (its sets filled with one command each, whatever the number of tunnels).
-  assert.match(start.stdout, /1000 added .*; 6019 command\(s\) run/);
+  assert.match(start.stdout, /1000 added .*; 6021 command\(s\) run/);
   const status = JSON.parse((await lab.cliOk('status', '--json')).stdout) as { configured: number; present: number; tunnels: Array<{ interface: string; ifindex: number }> };
   assert.equal(status.configured, 1000);
   assert.equal(status.present, 1000);

@@ -10,7 +10,7 @@ import { AGGREGATION_IF } from '../../model/receive.js';
 import { applyPlan, isDryRun, loadConfig, makeRunner, missingConfigOk, planChecked, PROGRAM, readConfigText, receiveConfigPath, requireKernel } from './common.js';
 import { alignedRows } from '../../diag/table.js';
 import { randomBytes } from 'node:crypto';
-import { parseCookie } from '../../config/tunnel-options.js';
+import { parseCookie, parseUdpPort } from '../../config/tunnel-options.js';
 import { readSettledReceiveState } from '../../kernel/receive-state.js';
 import { HIDDEN } from '../../kernel/exec.js';
 
@@ -21,9 +21,9 @@ export async function runConfig(args: ParsedArgs): Promise<number> {
   let edit: Edit;
   const text = readConfigText(file, action === 'add');
   try {
-    if (action === 'add' && (rest.length === 2 || rest.length === 3)) edit = addTunnel(file, text, rest[0]!, rest[1]!, rest[2], cookieOf(args));
+    if (action === 'add' && (rest.length === 2 || rest.length === 3)) edit = addTunnel(file, text, rest[0]!, rest[1]!, rest[2], cookieOf(args), udpOf(args));
     else if (action === 'remove' && rest.length === 1) edit = removeTunnel(file, text, rest[0]!);
-    else throw new UsageError('usage: config add RECEIVING-IP TRANSMIT-IP [TUNNEL-ID] [--cookie auto|HEX16] | config remove TRANSMIT-IP|TUNNEL-ID | config list');
+    else throw new UsageError('usage: config add RECEIVING-IP TRANSMIT-IP [TUNNEL-ID] [--cookie auto|HEX16] [--udp auto|PORT] | config remove TRANSMIT-IP|TUNNEL-ID | config list');
   } catch (error) {
     if (error instanceof EditError) throw new UserError(`config ${action}: ${error.message}; ${file} was not changed`, error.exitCode);
     throw error;
@@ -57,13 +57,14 @@ export async function runConfig(args: ParsedArgs): Promise<number> {
     throw new UserError(`cannot write ${file}: ${(error as Error).message}${running ? ' (the kernel already has the change: fix the file, then run reload)' : ''}`);
   }
   process.stdout.write(`[info] ${what} in ${file}${running ? '' : `; ${AGGREGATION_IF} is not there (stopped): the change applies at the next start`}\n`);
-  if (action === 'add' && edit.tunnel.cookie) {
+  if (action === 'add' && (edit.tunnel.cookie || edit.tunnel.udpPort)) {
     // Asked for: the one place a cookie is printed, so it can be carried to the web server (keep it out of tickets).
     const t = edit.tunnel;
     const id = t.explicitId ? ` ${rest[2]}` : '';
-    process.stdout.write(`[info] ${file} is now readable by root only (it holds a secret)\n`);
-    process.stdout.write(`[info] the web server ${t.transmitIp} needs the same cookie: its tunnel.conf line is\n`);
-    process.stdout.write(`${t.receivingIp} ${t.transmitIp} MIRROR-IF PORTS${id} cookie=${t.cookie}\n`);
+    if (t.cookie) process.stdout.write(`[info] ${file} is now readable by root only (it holds a secret)\n`);
+    const same = [t.cookie ? 'cookie' : '', t.udpPort ? `UDP port (${t.udpPort})` : ''].filter(Boolean).join(' and ');
+    process.stdout.write(`[info] the web server ${t.transmitIp} needs the same ${same}: its tunnel.conf line is\n`);
+    process.stdout.write(`${t.receivingIp} ${t.transmitIp} MIRROR-IF PORTS${id}${t.cookie ? ` cookie=${t.cookie}` : ''}${t.udpPort ? ` udp=${t.udpPort}` : ''}\n`);
     process.stdout.write(`[info] (MIRROR-IF and PORTS as on that web server, e.g. ens3 i80,i443; then run ux-tunnel-transmit restart there)\n`);
   }
   return 0;
@@ -79,6 +80,16 @@ function cookieOf(args: ParsedArgs): string | null {
   return parsed;
 }
 
+/** --udp auto (the lowest free port from 1701) or a port; null without the flag (IP protocol 115). */
+function udpOf(args: ParsedArgs): number | 'auto' | null {
+  const value = stringFlag(args, 'udp');
+  if (value === undefined) return null;
+  if (value === 'auto') return 'auto';
+  const parsed = parseUdpPort(value);
+  if (typeof parsed !== 'number') throw new UsageError(`--udp: ${parsed.reason}`);
+  return parsed;
+}
+
 function list(args: ParsedArgs, file: string): number {
   const conf = loadConfig(file, readConfigText(file, missingConfigOk(args)));
   if (args.flags.get('json') === true) {
@@ -86,8 +97,11 @@ function list(args: ParsedArgs, file: string): number {
     process.stdout.write(`${JSON.stringify({ config: file, tunnels }, null, 2)}\n`);
     return 0;
   }
-  const table = [['Line', 'Receiving IP', 'Transmit IP', 'Tunnel-ID', 'Cookie']];
-  for (const t of conf.tunnels) table.push([String(t.line), t.receivingIp, t.transmitIp, `${describeTunnelId(t.tunnelId)}${t.explicitId ? '' : ' (derived)'}`, t.cookie ? 'yes' : '-']);
+  const table = [['Line', 'Receiving IP', 'Transmit IP', 'Tunnel-ID', 'Cookie', 'Transport']];
+  for (const t of conf.tunnels) {
+    const transport = t.wireguard ? 'WireGuard' : t.udpPort ? `UDP ${t.udpPort}` : 'IP 115';
+    table.push([String(t.line), t.receivingIp, t.transmitIp, `${describeTunnelId(t.tunnelId)}${t.explicitId ? '' : ' (derived)'}`, t.cookie ? 'yes' : '-', transport]);
+  }
   process.stdout.write(`[info] ${file}: ${conf.tunnels.length} tunnel(s)\n`);
   process.stdout.write(alignedRows(table).map((line) => `${line}\n`).join(''));
   return 0;

@@ -75,7 +75,7 @@ test('nothing detected, or a broken tunnels.conf: said in plain words, exit stat
   assert.match(lines[2]!, /^\[warn\] fix .*tunnels\.conf first; detected tunnels are not compared with it$/);
   assert.equal(lines[3], '[info] Type  Dst-IP  Src-IP  Tunnel-ID  NAT-Status');
   assert.equal(lines[4], '[info] Detected tunnels: 0');
-  assert.match(lines[5]!, /^\[warn\] no L2TPv3 packets \(IP protocol 115\) arrived in '.*empty\.pcap'/);
+  assert.match(lines[5]!, /^\[warn\] no L2TPv3 packets \(IP protocol 115, or over UDP\) arrived in '.*empty\.pcap'/);
   assert.equal(lines.length, 6);
 });
 

@@ -70,13 +70,14 @@ export async function runMonitorDetect(args: ParsedArgs, configFile: string, out
     say(JSON.stringify({ ...jsonReport(request, result.records, detected, findings, config.problem, configFile, ok), sourcePinning: refused === null ? null : { refused } }));
     return ok ? 0 : 1;
   }
-  const rows = detected.map((t) => ['L2TP', t.dstIp, t.srcIp, describeTunnelId(t.tunnelId), t.nat ? 'yes' : 'no']);
+  // The vendor's Type column says L2TP (over IP); one over UDP says so, with its port.
+  const rows = detected.map((t) => [t.udpPort === null ? 'L2TP' : `L2TP/UDP:${t.udpPort}`, t.dstIp, t.srcIp, describeTunnelId(t.tunnelId), t.nat ? 'yes' : 'no']);
   for (const line of alignedRows([['Type', 'Dst-IP', 'Src-IP', 'Tunnel-ID', 'NAT-Status'], ...rows])) say(line);
   say(`${INFO}Detected tunnels: ${detected.length}`);
   if (detected.length === 0) {
     const where = request.file !== null ? `in '${request.file}'` : `within ${secondsText(request.seconds)}`;
-    say(`${WARN}no L2TPv3 packets (IP protocol 115) arrived ${where}: check that ux-tunnel-transmit runs on the web servers ` +
-      '(each sends a keepalive every 20s; capture for longer than that), and that no firewall or security group between drops IP protocol 115');
+    say(`${WARN}no L2TPv3 packets (IP protocol 115, or over UDP) arrived ${where}: check that ux-tunnel-transmit runs on the web servers ` +
+      '(each sends a keepalive every 20s; capture for longer than that), and that no firewall or security group between drops IP protocol 115 (or the udp= port)');
   }
   if (result.truncatedBytes > 0) say(`${WARN}the last packet of the capture is cut short (${result.truncatedBytes} bytes); it was ignored`);
   if (counter.ipv6 > 0) say(`${WARN}${counter.ipv6} L2TPv3 packets over IPv6 were seen and not listed: tunnels.conf takes IPv4 tunnels only`);
@@ -107,6 +108,7 @@ function jsonReport(
       const f = byTunnel.get(t);
       return {
         type: 'L2TP',
+        udpPort: t.udpPort,
         dstIp: t.dstIp,
         srcIp: t.srcIp,
         tunnelId: t.tunnelId,

@@ -94,7 +94,7 @@ function pinningLines(status: Status): string[] {
   if (!on) return [`${INFO}source pinning: off (any host that can send IP protocol 115 here can put frames into ruei-mtun; start or reload without --source-pinning off to turn it on)`];
   const total = refused.reduce((n, r) => n + r.packets, 0);
   return [
-    `${INFO}source pinning: on (IP protocol 115 accepted only from the senders of tunnels.conf), ${total} packet(s) refused`,
+    `${INFO}source pinning: on (IP protocol 115, and the UDP ports of udp= lines, accepted only from the senders of tunnels.conf), ${total} packet(s) refused`,
     ...refused.slice(0, 10).map((r) => `${WARN}refused: ${r.source}, ${r.packets} packets: not in tunnels.conf (a web server of yours? ux-tunnel-receive diag monitor detect prints its line)`),
     ...(refused.length > 10 ? [`${WARN}refused: ${refused.length - 10} more source(s) (ux-tunnel-receive status --json lists them)`] : []),
   ];

@@ -5,8 +5,8 @@ import { planReceive } from '../../plan/receive.js';
 import type { ReceiveTunnel } from '../../config/tunnels.js';
 import { applyFake, emptyKernel, stateOf } from '../../../test/fixtures/fake-receive-kernel.js';
 
-const a: ReceiveTunnel = { line: 2, receivingIp: '10.10.10.10', transmitIp: '10.10.10.11', tunnelId: 168430091, explicitId: false, cookie: null, wireguard: null };
-const b: ReceiveTunnel = { line: 3, receivingIp: '10.10.10.10', transmitIp: '10.10.10.12', tunnelId: 7, explicitId: true, cookie: null, wireguard: null };
+const a: ReceiveTunnel = { line: 2, receivingIp: '10.10.10.10', transmitIp: '10.10.10.11', tunnelId: 168430091, explicitId: false, cookie: null, wireguard: null, udpPort: null };
+const b: ReceiveTunnel = { line: 3, receivingIp: '10.10.10.10', transmitIp: '10.10.10.12', tunnelId: 7, explicitId: true, cookie: null, wireguard: null, udpPort: null };
 
 function running(tunnels: ReceiveTunnel[]) {
   const k = emptyKernel();

@@ -6,7 +6,7 @@ import { UserError } from '../main.js';
 import { INFO, WARN } from '../../diag/table.js';
 import { judgePath, measurePathMtu, probe, ETHERNET_HEADER, type PathFacts } from '../../diag/path.js';
 import { systemRunner, type KernelRunner } from '../../kernel/runner.js';
-import { L2TPV3_IP } from '../../transport/l2tpv3-ip.js';
+import { transportOf } from '../../transport/l2tpv3-udp.js';
 import { readLinks } from '../../kernel/links.js';
 import type { TunnelConf } from '../../config/tunnel.js';
 import { loadConfig, transmitConfigPath } from './common.js';
@@ -34,11 +34,14 @@ export async function pathFacts(conf: TunnelConf, runner: KernelRunner): Promise
   const overhead = overheadOf(conf);
   const wanted = nicMtu + ETHERNET_HEADER + overhead;
   const pathMtu = await measurePathMtu(runner, conf.transmitIp, conf.receivingIp, routeMtu, wanted);
-  return { nic: conf.mirrorIf, nicMtu, collector: conf.receivingIp, routeDev: parsed.dev, routeMtu, pathMtu, overhead, transport: `${L2TPV3_IP.name}${conf.cookie ? ' with a cookie' : ''}${conf.wireguard ? ' inside WireGuard' : ''}` };
+  return { nic: conf.mirrorIf, nicMtu, collector: conf.receivingIp, routeDev: parsed.dev, routeMtu, pathMtu, overhead, transport: `${transportOf(conf.udpPort).name}${conf.cookie ? ' with a cookie' : ''}${conf.wireguard ? ' inside WireGuard' : ''}` };
 }
 
 /** What the tunnel adds to a mirrored frame on the path, a cookie and the encryption included. */
-const overheadOf = (conf: TunnelConf) => L2TPV3_IP.overhead + (conf.cookie ? L2TPV3_IP.cookieOverhead : 0) + (conf.wireguard ? WG_OVERHEAD : 0);
+const overheadOf = (conf: TunnelConf) => {
+  const transport = transportOf(conf.udpPort);
+  return transport.overhead + (conf.cookie ? transport.cookieOverhead : 0) + (conf.wireguard ? WG_OVERHEAD : 0);
+};
 
 /**
  * start's one line about the path (`nicMtu` from the kernel state start already read): a DF probe of the largest

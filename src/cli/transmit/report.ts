@@ -33,7 +33,7 @@ export interface FilterRow {
 
 export interface TransmitReport {
   readonly status: 'OK' | 'FAIL';
-  readonly tunnel: { readonly tunnelId: number; readonly tunnelIdText: string; readonly localIp: string; readonly remoteIp: string; readonly sessionId: number; readonly cookie: boolean } | null;
+  readonly tunnel: { readonly tunnelId: number; readonly tunnelIdText: string; readonly localIp: string; readonly remoteIp: string; readonly sessionId: number; readonly cookie: boolean; readonly udpPort: number | null } | null;
   readonly interfaces: InterfaceRow[];
   readonly filters: FilterRow[];
   readonly keepalive: (KeepaliveStatus & { readonly ageSeconds: number | null; readonly stale: boolean }) | null;
@@ -89,7 +89,7 @@ export function transmitReport(state: TransmitKernelState, conf: TunnelConf | nu
   }
   return {
     status: problems.length > 0 ? 'FAIL' : 'OK',
-    tunnel: session && tunnel ? { tunnelId: tunnel.tunnelId, tunnelIdText: describeTunnelId(tunnel.tunnelId), localIp: tunnel.local, remoteIp: tunnel.peer, sessionId: session.sessionId, cookie: session.peerCookie !== null } : null,
+    tunnel: session && tunnel ? { tunnelId: tunnel.tunnelId, tunnelIdText: describeTunnelId(tunnel.tunnelId), localIp: tunnel.local, remoteIp: tunnel.peer, sessionId: session.sessionId, cookie: session.peerCookie !== null, udpPort: tunnel.localPort } : null,
     interfaces, filters, keepalive: ka, problems,
   };
 }

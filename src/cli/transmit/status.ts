@@ -17,7 +17,7 @@ export async function runStatus(args: ParsedArgs): Promise<number> {
   }
   const out: string[] = [];
   const t = report.tunnel;
-  out.push(t ? `${INFO}Tunnel: ID ${t.tunnelIdText}, ${t.localIp} -> ${t.remoteIp}, L2TPv3 over IP (protocol 115), session ${t.sessionId}` : `${INFO}Tunnel: none`);
+  out.push(t ? `${INFO}Tunnel: ID ${t.tunnelIdText}, ${t.localIp} -> ${t.remoteIp}, ${t.udpPort ? `L2TPv3 over UDP (port ${t.udpPort})` : 'L2TPv3 over IP (protocol 115)'}, session ${t.sessionId}` : `${INFO}Tunnel: none`);
   out.push(...alignedRows([
     ['Interface', 'State', 'MTU', 'Master', 'Tx: packets', 'Tx: errors', 'Rx: packets', 'Rx: errors'],
     ...report.interfaces.map((i) => [
