@@ -17,10 +17,11 @@ test('fragmented frames are read per source address', () => {
 
 test('the counter is added once, before anything counts, and removed only when it is there', () => {
   const ops = addFragmentCounter('absent');
-  assert.deepEqual(ops.map((o) => argvOf(o).slice(0, 4).join(' ')), ['nft add table ip', 'nft add chain ip', 'nft add set ip', 'nft add rule ip', 'nft add rule ip']);
+  assert.deepEqual(ops.map((o) => argvOf(o).slice(0, 4).join(' ')), ['nft add table ip', 'nft add chain ip', 'nft add set ip', 'nft add rule ip', 'nft add rule ip', 'nft add rule ip']);
   assert.match(argvOf(ops[1]!).join(' '), /hook prerouting priority -450/, 'before conntrack\'s defragmentation (-400)');
   assert.match(argvOf(ops[3]!).join(' '), /ip protocol 115 ip frag-off & 0x3fff == 0x2000 update @fragmented \{ ip saddr counter \}/, 'first fragments of L2TP only');
   assert.match(argvOf(ops[4]!).join(' '), /ip protocol udp ip frag-off & 0x3fff == 0x2000 @th,64,32 0x00030000 update @fragmented/, 'and of L2TPv3 over UDP, on any port');
+  assert.match(argvOf(ops[5]!).join(' '), /ip protocol udp ip frag-off & 0x3fff == 0x2000 udp dport 51871 update @fragmented/, 'and of WireGuard, which carries encrypted tunnels');
   assert.deepEqual(argvOf(ops[0]!.undo!), ['nft', 'delete', 'table', 'ip', FRAGMENT_TABLE]);
   assert.deepEqual([addFragmentCounter('present'), addFragmentCounter('unavailable'), addFragmentCounter(undefined)], [[], [], []]);
   assert.deepEqual(removeFragmentCounter('present').map(argvOf), [['nft', 'delete', 'table', 'ip', FRAGMENT_TABLE]]);

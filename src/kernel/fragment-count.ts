@@ -10,6 +10,7 @@
 import { op, type Operation } from '../plan/operation.js';
 import type { KernelRunner } from './runner.js';
 import { L2TPV3_UDP_DATA } from '../transport/l2tpv3-udp.js';
+import { WG_PORT } from '../transport/wireguard.js';
 
 export const FRAGMENT_TABLE = 'ux_tunnel_fragments';
 const CHAIN = 'count';
@@ -52,6 +53,9 @@ export function addFragmentCounter(state: FragmentCounterState | undefined): Ope
     // Over UDP (udp=): a first fragment whose UDP payload starts as an L2TPv3 data message does, whatever the port.
     op('nft', ['add', 'rule', 'ip', FRAGMENT_TABLE, CHAIN, 'ip', 'protocol', 'udp', 'ip', 'frag-off', '&', '0x3fff', '==', '0x2000',
       '@th,64,32', `0x${L2TPV3_UDP_DATA.toString(16).padStart(8, '0')}`, 'update', `@${SET}`, '{ ip saddr counter }']),
+    // Encrypted (wireguard=): the tunnel's packet is encrypted whole, and the WireGuard datagram is what fragments.
+    op('nft', ['add', 'rule', 'ip', FRAGMENT_TABLE, CHAIN, 'ip', 'protocol', 'udp', 'ip', 'frag-off', '&', '0x3fff', '==', '0x2000',
+      'udp', 'dport', String(WG_PORT), 'update', `@${SET}`, '{ ip saddr counter }']),
   ];
 }
 

@@ -31,7 +31,7 @@ test('encryption on a bare host: fail closed first (rule, blackhole), then the i
     'ip link add ruei-wg1 type wireguard',
     'wg set ruei-wg1 private-key /etc/ux-tunnel/transmit/wireguard.key',
     `wg set ruei-wg1 peer ${COLLECTOR} allowed-ips 10.1.0.10/32 endpoint 10.1.0.10:51871`,
-    'ip link set dev ruei-wg1 up',
+    'ip link set dev ruei-wg1 mtu 65000 up',
     'ip route add 10.1.0.10/32 dev ruei-wg1 table 4115',
   ]);
   assert.deepEqual(plan.after, []);
@@ -42,9 +42,9 @@ test('as configured: nothing to do; a changed peer key is set, the old peer remo
     linkKind: 'wireguard', publicKey: WEB, listenPort: null, peers: new Map([[COLLECTOR, ['10.1.0.10']]]),
     routes: new Map([['10.1.0.10', new Set(['dev', 'blackhole'] as const)]]), rule: true,
   };
-  assert.deepEqual(show(planWireguard(TRANSMIT, state, 'ruei-wg1').before), ['ip link set dev ruei-wg1 up']);
+  assert.deepEqual(show(planWireguard(TRANSMIT, state, 'ruei-wg1').before), ['ip link set dev ruei-wg1 mtu 65000 up']);
   const rekeyed = planWireguard({ ...TRANSMIT, peers: [{ ...TRANSMIT.peers[0]!, publicKey: WEB }] }, state, 'ruei-wg1');
-  assert.deepEqual(show(rekeyed.before), [`wg set ruei-wg1 peer ${WEB} allowed-ips 10.1.0.10/32 endpoint 10.1.0.10:51871`, 'ip link set dev ruei-wg1 up']);
+  assert.deepEqual(show(rekeyed.before), [`wg set ruei-wg1 peer ${WEB} allowed-ips 10.1.0.10/32 endpoint 10.1.0.10:51871`, 'ip link set dev ruei-wg1 mtu 65000 up']);
   assert.deepEqual(show(rekeyed.after), [`wg set ruei-wg1 peer ${COLLECTOR} remove`]);
   const stop = ['ip link del ruei-wg1', 'ip route del blackhole 10.1.0.10/32 table 4115 metric 4115', 'ip rule del pref 4115 ipproto 115 lookup 4115'];
   assert.deepEqual(show(removeWireguard(state, 'ruei-wg1')), stop);

@@ -18,6 +18,14 @@ export const WG_TRANSMIT_IF = 'ruei-wg1';
 export const WG_RECEIVE_IF = 'ruei-wg0';
 /** WireGuard adds outer IPv4 (20) + UDP (8) + its header and tag (32) to each packet of the tunnel. */
 export const WG_OVERHEAD = 60;
+/**
+ * The WireGuard interfaces' MTU: above the largest L2TPv3 packet of a tunnel (a 64000-byte frame, its L2TP headers
+ * and a cookie), so each packet of the tunnel is encrypted whole, once, and the outer UDP datagram is what IP
+ * fragments on the path (as the L2TP packet is in clear). With the default (1420) IP fragments the L2TP packet
+ * before WireGuard, about 46 packets a frame: WireGuard queues at most 1024 per peer and drops the rest silently,
+ * which a burst does on a slow CPU.
+ */
+export const WG_MTU = 65000;
 /** The blackhole's metric: behind the WireGuard route (metric 0) for the same address. */
 const BLACKHOLE_METRIC = 4115;
 /** The private key file next to the config file (root-only), made by `keys`. */
@@ -146,7 +154,7 @@ export function planWireguard(desired: WgDesired | null, state: WgState, ifname:
     before.push(wg(['set', desired.ifname, 'peer', peer.publicKey, 'allowed-ips', peer.addresses.map((a) => `${a}/32`).join(','),
       ...(peer.endpoint ? ['endpoint', peer.endpoint] : []), ...(peer.persistentKeepalive ? ['persistent-keepalive', String(peer.persistentKeepalive)] : [])]));
   }
-  before.push(ip(['link', 'set', 'dev', desired.ifname, 'up']));
+  before.push(ip(['link', 'set', 'dev', desired.ifname, 'mtu', String(WG_MTU), 'up']));
   // 3. The way through it, in front of the blackholes.
   for (const address of wanted) if (fresh || !state.routes.get(address)?.has('dev')) before.push(route('add', address, 'dev', desired.ifname));
   // Peers and addresses no longer wanted go after the tunnels that used them.

@@ -79,14 +79,37 @@ test('encrypted tunnels: no L2TP packet and no mirrored byte on the underlay, ac
   const wgCounters = async () => (await web1.ns.run('ip', '-s', 'link', 'show', 'ruei-wg1')).stdout.replace(/\s+/g, ' ') +
     ` | collector: ${(await d.collector.run('ip', '-s', 'link', 'show', 'ruei-wg0')).stdout.replace(/\s+/g, ' ')} ${JSON.stringify(await d.reassembly())}`;
 
-  // The known random payload (3 MB): about 4300 encrypted packets. Its completeness is measured, not asserted: in
-  // the lab such a download lost part of its encrypted mirror in 4 of 10 runs (a defect still open, see
-  // docs/receive.md, Encryption). It still must not cross the underlay in clear (checked below).
+  // The known random payload (3 MB): about 2300 packets of the tunnel in a burst. Its completeness is measured, not
+  // asserted: the lab's emulated CPUs encrypt slower than the burst arrives, and WireGuard then drops what it cannot
+  // queue (docs/receive.md, Encryption). That loss must show in the web server's status; and the payload must not
+  // cross the underlay in clear (checked below).
+  // Packets at each stage of the path (web1 -> collector), to say where a loss happened.
+  const packets = async (ns: typeof d.collector, dev: string, dir: 'rx' | 'tx') =>
+    (JSON.parse((await ns.run('ip', '-j', '-s', 'link', 'show', 'dev', dev)).stdout) as Array<{ stats64: Record<'rx' | 'tx', { packets: number }> }>)[0]!.stats64[dir].packets;
+  const softnetDrops = async (ns: typeof d.collector) => (await ns.run('cat', '/proc/net/softnet_stat')).stdout.trim().split('\n').reduce((n, l) => n + parseInt(l.split(/\s+/)[1]!, 16), 0);
+  const mtunOf = async () => (await d.collector.run('ip', '-o', 'link', 'show')).stdout.match(/ruei-mtun-\d{5}/g) ?? [];
+  const stages = async () => ({
+    tun1: await packets(web1.ns, 'ruei-tun1', 'tx'), wg1: await packets(web1.ns, 'ruei-wg1', 'tx'), wg0: await packets(d.collector, 'ruei-wg0', 'rx'),
+    sessions: (await Promise.all((await mtunOf()).map((m) => packets(d.collector, m, 'rx')))).reduce((a, b) => a + b, 0),
+    mtun: await packets(d.collector, 'ruei-mtun', 'tx'), softnet: await softnetDrops(d.collector) + await softnetDrops(web1.ns),
+  });
+  const stagesBefore = await stages();
   const burstDone = await captureBoth('burst');
   await fetchKeepAlive(d.clients[0]!, web1, dir, ['/big.bin']);
   const burst = await burstDone([web1.ip]);
+  const stagesAfter = await stages();
+  const grown = Object.fromEntries(Object.entries(stagesAfter).map(([k, v]) => [k, v - stagesBefore[k as keyof typeof stagesBefore]]));
   assert.ok(burst.clientBytes > 3_000_000, `the payload crossed the client's wire (${burst.clientBytes} bytes)`);
-  t.diagnostic(`3 MB burst through the encryption: ${burst.problems.length === 0 ? 'complete on ruei-mtun' : burst.problems.join('; ')}; WireGuard counters: ${await wgCounters()}`);
+  t.diagnostic(`3 MB burst through the encryption: ${burst.problems.length === 0 ? 'complete on ruei-mtun' : burst.problems.join('; ')}; packets by stage ${JSON.stringify(grown)}; WireGuard counters: ${await wgCounters()}`);
+  // What WireGuard could not encrypt in time it drops without counting; the web server's status counts it (exactly:
+  // one WireGuard packet per L2TP packet) and fails, so an incomplete encrypted mirror is never reported OK.
+  const report = JSON.parse((await d.transmit(web1, 'status', '--json')).stdout) as { status: string; problems: string[] };
+  const dropped = Number(/WireGuard dropped (\d+) packets of the mirror/.exec(report.problems.join('\n'))?.[1] ?? 0);
+  const lostInWireguard = grown.tun1! - grown.wg1!;
+  // Since start, so a few WireGuard keepalives of its own may stand in the difference; nothing before the burst was heavy.
+  assert.ok(lostInWireguard > 0 ? dropped > 0 && Math.abs(dropped - lostInWireguard) <= 5 : dropped === 0,
+    `status counts WireGuard's drops: ${dropped}, the burst's ${lostInWireguard} (${report.problems.join('; ')})`);
+  if (dropped > 0) assert.equal(report.status, 'FAIL');
 
   // Web pages, with a reload of the collector and a restart of web1 in between: every byte on ruei-mtun, identical.
   const pagesDone = await captureBoth('pages');

@@ -59,6 +59,11 @@ export function transmitReport(state: TransmitKernelState, conf: TunnelConf | nu
     const tx = state.links.find((l) => l.name === WG_TRANSMIT_IF)?.tx;
     const lost = tx ? tx.errors + tx.dropped : 0;
     if (lost > 0) problems.push(`encryption: ${WG_TRANSMIT_IF} dropped ${lost} packets of the mirror (no WireGuard session with the collector at the time, or the encryption fell behind; ip -s link show ${WG_TRANSMIT_IF})`);
+    const behind = encryptionBacklogDrops(state);
+    if (behind > 0) {
+      problems.push(`encryption: WireGuard dropped ${behind} packets of the mirror that ${SESSION_IF} handed it (it queues at most 1024 per peer and drops, without counting them, what it cannot encrypt in time): ` +
+        `the mirror outran this host's encryption; cap it below what ${WG_TRANSMIT_IF} sends per second with budget-mbit=N in ${conf.file} (shed frames are then counted), or mirror fewer ports`);
+    }
   }
   const links = new Map(state.links.map((l) => [l.name, l]));
   const interfaces: InterfaceRow[] = TRANSMIT_INTERFACES.map((name) => {
@@ -75,7 +80,7 @@ export function transmitReport(state: TransmitKernelState, conf: TunnelConf | nu
   };
   for (const [name, dir] of [[VETH_IN, 'tx'], [VETH_OUT, 'rx'], [BRIDGE, 'tx'], [SESSION_IF, 'tx']] as const) {
     const n = count(name, dir);
-    if (n > 0) problems.push(`${name} counted ${n} ${dir} errors/drops (ip -s -d link show ${name})${name === SESSION_IF ? ': is the receiving side reachable? (ip route get, firewalls must allow IP protocol 115)' : ''}`);
+    if (n > 0) problems.push(`${name} counted ${n} ${dir} errors/drops (ip -s -d link show ${name})${name === SESSION_IF ? `: is the receiving side reachable? (ip route get, firewalls must allow ${conf?.udpPort ? `UDP port ${conf.udpPort}` : 'IP protocol 115'})` : ''}`);
   }
   const filters = state.filters.filter(isOurFilter).map(filterRow);
   const lost = filters.reduce((n, f) => n + f.drops, 0);
@@ -97,4 +102,15 @@ export function transmitReport(state: TransmitKernelState, conf: TunnelConf | nu
 function filterRow(f: TcFilter): FilterRow {
   const keys = Object.entries(f.keys ?? {}).filter(([k]) => k !== 'eth_type').map(([k, v]) => `${k}=${typeof v === 'object' ? Object.keys(v as object).join('/') : String(v)}`);
   return { dev: f.dev, hook: f.hook, pref: f.pref, protocol: f.protocol, match: keys.join(' ') || 'every frame', action: f.mirred ? 'mirror' : 'pass', packets: f.packets, drops: f.drops };
+}
+
+/**
+ * Packets of the tunnel WireGuard took and never sent. Each L2TP packet is one WireGuard packet (its MTU is above the
+ * tunnel's largest: transport/wireguard.ts), and both interfaces are made by start, so the difference of their
+ * transmit counters is exact; WireGuard's own keepalives only make it smaller (never a false alarm).
+ */
+export function encryptionBacklogDrops(state: Pick<TransmitKernelState, 'links'>): number {
+  const tx = (name: string) => state.links.find((l) => l.name === name)?.tx?.packets;
+  const [into, out] = [tx(SESSION_IF), tx(WG_TRANSMIT_IF)];
+  return into === undefined || out === undefined ? 0 : Math.max(0, into - out);
 }
