@@ -98,6 +98,7 @@ export async function createDeployment(t: Cleanup, dir: string): Promise<Deploym
     const files = new Map<string, Buffer>([
       ['/index.html', Buffer.from(`<html><body>web${n}: ${'x'.repeat(900 + n)}</body></html>\n`)],
       ['/medium.bin', randomBytes(200 * 1024 + n)],
+      ['/payload.bin', randomBytes(1024 * 1024 + n)],
       ['/big.bin', randomBytes(3 * 1024 * 1024 + n)],
     ]);
     for (const [path, data] of files) await writeFile(join(www, path.slice(1)), data);

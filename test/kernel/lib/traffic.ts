@@ -10,11 +10,12 @@ let fetchCounter = 0;
 
 /**
  * One curl run fetching `paths` from a web server over one keep-alive connection; checks each body against what
- * nginx serves (so the client saw the right bytes) and returns the number of body bytes received.
+ * nginx serves (so the client saw the right bytes) and returns the number of body bytes received. `curlOptions`: more
+ * of curl's options (e.g. --limit-rate).
  */
-export async function fetchKeepAlive(client: Netns, web: Web, dir: string, paths: readonly string[]): Promise<number> {
+export async function fetchKeepAlive(client: Netns, web: Web, dir: string, paths: readonly string[], curlOptions: readonly string[] = []): Promise<number> {
   const outputs: string[] = [];
-  const argv = ['curl', '-sS', '--fail', '--max-time', '120'];
+  const argv = ['curl', '-sS', '--fail', '--max-time', '120', ...curlOptions];
   for (const path of paths) {
     const out = join(dir, `fetch-${process.pid}-${++fetchCounter}`);
     outputs.push(out);
