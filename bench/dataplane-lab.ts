@@ -20,7 +20,7 @@
 //                        +-- ns lan: br0 --------+      ruei-br1 -- ruei-tun1 ==L2TPv3/IP, MTU 1500 underlay==+
 //   ns collector 10.0.0.3 --------+                                                                            |
 //      ux-tunnel-receive: ruei-mtun-00000 --> ruei-mtun   <------------------------------------------------------+
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { exec, execOrThrow, spawnStream } from '../src/kernel/exec.js';
 import { argFlag, ROOT } from './lib/measure.js';
@@ -200,6 +200,11 @@ function optionsOf(mode: string, keys: { collector: string; web: string } | null
   return ['', ''];
 }
 
+function writeSecret(file: string, text: string): void {
+  writeFileSync(file, text, { mode: 0o600 });
+  chmodSync(file, 0o600);
+}
+
 const publicKeyIn = (out: string) => /^wireguard=(\S+)$/m.exec(out)?.[1] ?? '';
 
 export interface Sample {
@@ -283,9 +288,10 @@ async function main(): Promise<void> {
       for (const mode of modes) {
         if (mode !== 'none') {
           const [options, collectorOptions] = optionsOf(mode, keys);
-          writeFileSync(join(work, 'tunnel.conf'), `${IP.collector} ${IP.web} eth0 ${mode === 'all' ? 'all' : `i${PORT}`}${options}\n`, { mode: 0o600 });
+          // 0600 on every write (a mode given to writeFileSync applies only to a new file): a cookie must be root's alone.
+          writeSecret(join(work, 'tunnel.conf'), `${IP.collector} ${IP.web} eth0 ${mode === 'all' ? 'all' : `i${PORT}`}${options}\n`);
           if (collectorOptions || mode === 'nopin') {
-            writeFileSync(join(work, 'tunnels.conf'), `${IP.collector} ${IP.web} - -${collectorOptions}\n`, { mode: 0o600 });
+            writeSecret(join(work, 'tunnels.conf'), `${IP.collector} ${IP.web} - -${collectorOptions}\n`);
             await receive('reload', '--source-pinning', mode === 'nopin' ? 'off' : 'on');
           }
           await transmit('start');
