@@ -231,3 +231,16 @@ test('udp=: the tunnel over UDP from and to its port; a changed port remakes it;
   applyFake(k, swap.operations); // the fake kernel refuses a second socket on one port, as the kernel does
   assert.deepEqual(k.tunnels.map((t) => [t.tunnelId, t.localPort]), [[0x0a010002, null], [0x0a010003, 1701]]);
 });
+
+test('replacing the only tunnel (its cookie or port changed): the shared block goes with its last interface, so the filter is added again', () => {
+  const k = started([tunnel(1)]);
+  const changed = planReceive([{ ...tunnel(1), udpPort: 1701 }], stateOf(k));
+  applyFake(k, changed.operations); // the fake kernel, like the kernel, drops a block no qdisc binds any more
+  assert.equal(stateOf(k).blockFilters.length, 1, show(changed.operations).join('\n'));
+  // With a second tunnel kept, the block stays and its filter is left alone.
+  const two = started([tunnel(1), tunnel(2)]);
+  const one = planReceive([{ ...tunnel(1), cookie: '0123456789abcdef' }, tunnel(2)], stateOf(two));
+  assert.ok(!show(one.operations).some((l) => l.startsWith('tc filter')), show(one.operations).join('\n'));
+  applyFake(two, one.operations);
+  assert.equal(stateOf(two).blockFilters.length, 1);
+});

@@ -133,7 +133,10 @@ export function planReceive(desired: readonly ReceiveTunnel[], state: ReceiveKer
   operations.push(...linkRepairs);
   operations.push(...qdiscRepairs);
   for (const { ifname } of create) operations.push(tc(addClsactWithBlockArgs(ifname, MIRROR_BLOCK)));
-  const filter = filterState(state);
+  // The shared block lives only while a qdisc binds it. When every interface bound to it is deleted before the new
+  // ones bind (a reload that replaces all tunnels, e.g. the only one's cookie or port changed), the kernel destroys it
+  // with our filter, and the new interfaces bind a new, empty block: the filter is then added again.
+  const filter = blockOrphaned(state, replaceDeletes) ? 'missing' : filterState(state);
   if (desired.length > 0 && filter === 'wrong') operations.push(tc(delBlockFilterArgs(MIRROR_BLOCK, MIRROR_PREF)));
   if (desired.length > 0 && filter !== 'ok') {
     operations.push(tc(addBlockMirrorArgs(MIRROR_BLOCK, MIRROR_PREF, AGGREGATION_IF), tc(delBlockFilterArgs(MIRROR_BLOCK, MIRROR_PREF))));
@@ -231,6 +234,14 @@ function matches(t: L2tpTunnel, sessions: readonly L2tpSession[], want: ReceiveT
   return sessions.length === 1 && sameEncap(t, want.udpPort) && t.local === want.receivingIp && t.peer === want.transmitIp
     && t.peerTunnelId === id && s.sessionId === id && s.peerSessionId === id && sessionInterfaceIndex(s.interface) !== null
     && s.cookie === want.cookie && s.peerCookie === want.cookie; // a changed cookie: the session is made again
+}
+
+/** True when the early deletes remove every interface bound to MIRROR_BLOCK (so it goes, and its filter with it). */
+function blockOrphaned(state: ReceiveKernelState, earlyDeletes: readonly Operation[]): boolean {
+  if (earlyDeletes.length === 0) return false;
+  const deletedIds = new Set(earlyDeletes.map((o) => Number(o.args[o.args.indexOf('tunnel_id') + 1])));
+  const deletedIfs = new Set(state.sessions.filter((s) => deletedIds.has(s.tunnelId)).map((s) => s.interface));
+  return ![...state.ingressQdiscs.values()].some((q) => q.ingressBlock === MIRROR_BLOCK && !deletedIfs.has(q.dev));
 }
 
 const udpEndOf = (t: L2tpTunnel | undefined): string => (t?.localPort ? `${t.local}:${t.localPort}` : '');
