@@ -60,7 +60,8 @@ export function planReceive(desired: readonly ReceiveTunnel[], state: ReceiveKer
     return sessionInterfaceName(nextIndex);
   };
 
-  const replaceDeletes: Operation[] = [];
+  // Tunnel IDs deleted before anything is created (replaced ones, and removed ones whose UDP port a new one takes).
+  const earlyDeletes: number[] = [];
   const create: PlannedTunnel[] = [];
   const linkRepairs: Operation[] = [];
   const qdiscRepairs: Operation[] = [];
@@ -85,7 +86,7 @@ export function planReceive(desired: readonly ReceiveTunnel[], state: ReceiveKer
     const link = session ? view.linksByName.get(session.interface) : undefined;
     if (!session || !link || !matches(existing, sessions, tunnel)) {
       // An orphan tunnel (a crash between tunnel and session add) or one with other addresses/IDs: recreate it.
-      replaceDeletes.push(L2TPV3_IP.remove(tunnel.tunnelId));
+      earlyDeletes.push(tunnel.tunnelId);
       // A fresh name: the kernel unregisters the old interface asynchronously, after `l2tp del tunnel` returns.
       const planned = { tunnel, ifname: freshName() };
       plan.replaced.push(planned);
@@ -104,7 +105,8 @@ export function planReceive(desired: readonly ReceiveTunnel[], state: ReceiveKer
   const removed = [...view.ownedTunnelIds].filter((id) => !desiredIds.has(id)).sort((a, b) => a - b);
   // A UDP port passes from a removed tunnel to a new one: the kernel binds one socket a port, so that removal goes first.
   const newUdpEnds = new Set(create.filter((c) => c.tunnel.udpPort !== null).map((c) => `${c.tunnel.receivingIp}:${c.tunnel.udpPort}`));
-  for (const id of removed.filter((r) => newUdpEnds.has(udpEndOf(view.tunnelsById.get(r))))) replaceDeletes.push(L2TPV3_IP.remove(id));
+  const portFreedFirst = new Set(removed.filter((r) => newUdpEnds.has(udpEndOf(view.tunnelsById.get(r)))));
+  earlyDeletes.push(...portFreedFirst);
   const sessionIfs = new Set(state.sessions.map((s) => s.interface));
   const removedLinks = strayLinks(state, sessionIfs);
 
@@ -121,8 +123,8 @@ export function planReceive(desired: readonly ReceiveTunnel[], state: ReceiveKer
   const unkeyed = desired.filter((t) => t.wireguard).map((t) => t.line);
   if (unkeyed.length > 0 && !key) conflicts.push(`line(s) ${unkeyed.join(', ')} ask for encryption (wireguard=) but this host has no WireGuard key: run ux-tunnel-receive keys`);
   operations.push(...encryption.before);
-  operations.push(...replaceDeletes);
-  const replaceDeletesEnd = replaceDeletes.length > 0 ? operations.length : 0;
+  operations.push(...earlyDeletes.map((id) => L2TPV3_IP.remove(id)));
+  const replaceDeletesEnd = earlyDeletes.length > 0 ? operations.length : 0;
   for (const { tunnel, ifname } of create) {
     const id = tunnel.tunnelId;
     operations.push(...transportOf(tunnel.udpPort).create({ tunnelId: id, local: tunnel.receivingIp, remote: tunnel.transmitIp, ifname, cookie: tunnel.cookie }));
@@ -136,14 +138,14 @@ export function planReceive(desired: readonly ReceiveTunnel[], state: ReceiveKer
   // The shared block lives only while a qdisc binds it. When every interface bound to it is deleted before the new
   // ones bind (a reload that replaces all tunnels, e.g. the only one's cookie or port changed), the kernel destroys it
   // with our filter, and the new interfaces bind a new, empty block: the filter is then added again.
-  const filter = blockOrphaned(state, replaceDeletes) ? 'missing' : filterState(state);
+  const filter = blockOrphaned(state, earlyDeletes) ? 'missing' : filterState(state);
   if (desired.length > 0 && filter === 'wrong') operations.push(tc(delBlockFilterArgs(MIRROR_BLOCK, MIRROR_PREF)));
   if (desired.length > 0 && filter !== 'ok') {
     operations.push(tc(addBlockMirrorArgs(MIRROR_BLOCK, MIRROR_PREF, AGGREGATION_IF), tc(delBlockFilterArgs(MIRROR_BLOCK, MIRROR_PREF))));
   }
   // Up last: a tunnel carries frames only once its mirror into ruei-mtun is in place.
   for (const { ifname } of create) operations.push(ip(['link', 'set', 'dev', ifname, 'up']));
-  for (const id of removed) if (!newUdpEnds.has(udpEndOf(view.tunnelsById.get(id)))) operations.push(L2TPV3_IP.remove(id));
+  for (const id of removed) if (!portFreedFirst.has(id)) operations.push(L2TPV3_IP.remove(id));
   for (const name of removedLinks) operations.push(ip(['link', 'del', 'dev', name]));
   operations.push(...encryption.after);
   operations.push(...pinning.after);
@@ -237,9 +239,9 @@ function matches(t: L2tpTunnel, sessions: readonly L2tpSession[], want: ReceiveT
 }
 
 /** True when the early deletes remove every interface bound to MIRROR_BLOCK (so it goes, and its filter with it). */
-function blockOrphaned(state: ReceiveKernelState, earlyDeletes: readonly Operation[]): boolean {
+function blockOrphaned(state: ReceiveKernelState, earlyDeletes: readonly number[]): boolean {
   if (earlyDeletes.length === 0) return false;
-  const deletedIds = new Set(earlyDeletes.map((o) => Number(o.args[o.args.indexOf('tunnel_id') + 1])));
+  const deletedIds = new Set(earlyDeletes);
   const deletedIfs = new Set(state.sessions.filter((s) => deletedIds.has(s.tunnelId)).map((s) => s.interface));
   return ![...state.ingressQdiscs.values()].some((q) => q.ingressBlock === MIRROR_BLOCK && !deletedIfs.has(q.dev));
 }

@@ -1,8 +1,8 @@
 // L2TPv3 over IP (protocol 115), unmanaged: the vendor's transport. Tunnel ID = session ID on both ends, so one
 // number names a web server everywhere (the sender's IP address as a 32-bit number unless configured).
 import { addSessionArgs, addTunnelArgs, delTunnelArgs } from '../kernel/l2tp.js';
-import { ip } from '../plan/operation.js';
-import type { Transport } from './transport.js';
+import { ip, type Operation } from '../plan/operation.js';
+import type { Transport, TunnelEnds } from './transport.js';
 
 export const L2TPV3_IP: Transport = {
   name: 'L2TPv3/IP',
@@ -10,9 +10,14 @@ export const L2TPV3_IP: Transport = {
   overhead: 28,
   cookieOverhead: 8,
   modules: ['l2tp_core', 'l2tp_netlink', 'l2tp_eth', 'l2tp_ip'],
-  create: ({ tunnelId: id, local, remote, ifname, cookie }) => [
-    ip(addTunnelArgs(id, id, local, remote), ip(delTunnelArgs(id))),
-    ip(addSessionArgs(ifname, id, id, id, cookie)),
-  ],
+  create: (ends) => createUnmanaged(ends, null),
   remove: (tunnelId) => ip(delTunnelArgs(tunnelId)),
 };
+
+/** An unmanaged tunnel and its Ethernet session, over IP or (udpPort) over UDP; the first operation's undo removes both. */
+export function createUnmanaged({ tunnelId: id, local, remote, ifname, cookie }: TunnelEnds, udpPort: number | null): Operation[] {
+  return [
+    ip(addTunnelArgs(id, id, local, remote, udpPort), ip(delTunnelArgs(id))),
+    ip(addSessionArgs(ifname, id, id, id, cookie)),
+  ];
+}

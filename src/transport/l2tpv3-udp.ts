@@ -4,9 +4,7 @@
 // The kernel gives each UDP tunnel a socket of its own, bound to local:PORT and connected to remote:PORT (iproute2
 // cannot make an unconnected one), so on the collector every UDP tunnel needs its own port, and a NAT between must
 // keep the source port (Linux's masquerade does unless two senders behind it use the same one).
-import { addSessionArgs, addTunnelArgs, delTunnelArgs } from '../kernel/l2tp.js';
-import { ip } from '../plan/operation.js';
-import { L2TPV3_IP } from './l2tpv3-ip.js';
+import { createUnmanaged, L2TPV3_IP } from './l2tpv3-ip.js';
 import type { Transport } from './transport.js';
 
 /** UDP header (8) and the L2TPv3-over-UDP header's flags, version and reserved field (4) before the session ID. */
@@ -19,11 +17,8 @@ export function l2tpv3Udp(port: number): Transport {
     overhead: L2TPV3_IP.overhead + UDP_EXTRA,
     cookieOverhead: L2TPV3_IP.cookieOverhead,
     modules: ['l2tp_core', 'l2tp_netlink', 'l2tp_eth'],
-    create: ({ tunnelId: id, local, remote, ifname, cookie }) => [
-      ip(addTunnelArgs(id, id, local, remote, port), ip(delTunnelArgs(id))),
-      ip(addSessionArgs(ifname, id, id, id, cookie)),
-    ],
-    remove: (tunnelId) => ip(delTunnelArgs(tunnelId)),
+    create: (ends) => createUnmanaged(ends, port),
+    remove: L2TPV3_IP.remove,
   };
 }
 
