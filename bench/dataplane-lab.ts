@@ -66,8 +66,11 @@ const HEADERS = 66;
 
 const inNs = (ns: string, ...argv: string[]) => ['ip', 'netns', 'exec', ns, ...argv];
 const env = { ...process.env, UX_TUNNEL_RUN_DIR: join(work, 'run') };
-const transmit = (...args: string[]) => execOrThrow(inNs(NS.web, process.execPath, resolve(ROOT, 'bin', 'ux-tunnel-transmit'), '--config', join(work, 'tunnel.conf'), ...args), { env });
-const receive = (...args: string[]) => execOrThrow(inNs(NS.collector, process.execPath, resolve(ROOT, 'bin', 'ux-tunnel-receive'), '--config', join(work, 'tunnels.conf'), ...args), { env });
+// Each host's config in a directory of its own, as on two hosts: the WireGuard key lives next to the config file.
+const WEB_CONF = join(work, 'web', 'tunnel.conf');
+const COLLECTOR_CONF = join(work, 'collector', 'tunnels.conf');
+const transmit = (...args: string[]) => execOrThrow(inNs(NS.web, process.execPath, resolve(ROOT, 'bin', 'ux-tunnel-transmit'), '--config', WEB_CONF, ...args), { env });
+const receive = (...args: string[]) => execOrThrow(inNs(NS.collector, process.execPath, resolve(ROOT, 'bin', 'ux-tunnel-receive'), '--config', COLLECTOR_CONF, ...args), { env });
 
 async function link(ns: string, dev: string): Promise<{ rxPackets: number; rxBytes: number; txPackets: number; txBytes: number; rxDropped: number; txDropped: number }> {
   const l = (JSON.parse((await execOrThrow(inNs(ns, 'ip', '-j', '-s', 'link', 'show', 'dev', dev))).stdout) as Array<{ stats64: Record<'rx' | 'tx', { packets: number; bytes: number; dropped: number }> }>)[0]!;
@@ -271,7 +274,7 @@ async function measureRun(mode: string, load: string, round: number): Promise<Sa
 }
 
 async function main(): Promise<void> {
-  mkdirSync(join(work, 'run'), { recursive: true });
+  for (const dir of ['run', 'web', 'collector']) mkdirSync(join(work, dir), { recursive: true, mode: 0o700 });
   const samples: Sample[] = [];
   try {
     await topology();
@@ -280,7 +283,7 @@ async function main(): Promise<void> {
     process.stderr.write(`[bench-lab] CPUs: ${LAYOUT ? `web server ${LAYOUT.web.join(',')} (mirror queue on its last), client, switch and collector ${LAYOUT.others.join(',')}` : 'shared by every host'}\n`);
     server.stdout!.resume();
     await new Promise((r) => setTimeout(r, 1500));
-    writeFileSync(join(work, 'tunnels.conf'), `${IP.collector} ${IP.web} - -\n`);
+    writeFileSync(COLLECTOR_CONF, `${IP.collector} ${IP.web} - -\n`);
     await receive('start');
     // Keys for the wireguard mode, made once (each side's next to its config file).
     const keys = modes.includes('wireguard') ? { collector: publicKeyIn((await receive('keys')).stdout), web: publicKeyIn((await transmit('keys')).stdout) } : null;
@@ -289,9 +292,9 @@ async function main(): Promise<void> {
         if (mode !== 'none') {
           const [options, collectorOptions] = optionsOf(mode, keys);
           // 0600 on every write (a mode given to writeFileSync applies only to a new file): a cookie must be root's alone.
-          writeSecret(join(work, 'tunnel.conf'), `${IP.collector} ${IP.web} eth0 ${mode === 'all' ? 'all' : `i${PORT}`}${options}\n`);
+          writeSecret(WEB_CONF, `${IP.collector} ${IP.web} eth0 ${mode === 'all' ? 'all' : `i${PORT}`}${options}\n`);
           if (collectorOptions || mode === 'nopin') {
-            writeSecret(join(work, 'tunnels.conf'), `${IP.collector} ${IP.web} - -${collectorOptions}\n`);
+            writeSecret(COLLECTOR_CONF, `${IP.collector} ${IP.web} - -${collectorOptions}\n`);
             await receive('reload', '--source-pinning', mode === 'nopin' ? 'off' : 'on');
           }
           await transmit('start');
@@ -307,7 +310,7 @@ async function main(): Promise<void> {
           await restoreDesign(mode);
           await transmit('stop');
           if (optionsOf(mode, keys)[1] || mode === 'nopin') {
-            writeFileSync(join(work, 'tunnels.conf'), `${IP.collector} ${IP.web} - -\n`);
+            writeFileSync(COLLECTOR_CONF, `${IP.collector} ${IP.web} - -\n`);
             await receive('reload', '--source-pinning', 'on');
           }
         }

@@ -13,6 +13,7 @@ DEB_PACKAGES=(
   nginx:nginx tshark:tshark iperf3:iperf3 nft:nftables iptables:iptables ab:apache2-utils
   systemd-analyze:systemd python3:python3 ping:iputils-ping wg:wireguard-tools
   rpmbuild:rpm rpmlint:rpmlint lintian:lintian dpkg-deb:dpkg readelf:binutils xz:xz-utils groff:groff
+  ansible-playbook:ansible-core ansible-lint:ansible-lint sshd:openssh-server ssh:openssh-client
 )
 
 # Debian packages of Python modules the tests import: module -> package. Checked with Debian's own python3, the one

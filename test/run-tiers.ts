@@ -5,10 +5,11 @@
 //
 // Prints node's spec output for each tier, then one summary; exits non-zero on any failure. A skipped kernel test
 // counts as a failure: the kernel tests exist to run against a real kernel, never to be passed over.
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { closeSync, existsSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join, relative, resolve } from 'node:path';
 import { spawn } from 'node:child_process';
+import { kernelFileSeconds, laneCount, laneCpus, planLanes, SYSTEMD_TIER_SECONDS, type LaneItem } from './lanes.js';
 
 const ROOT = resolve(import.meta.dirname, '..', '..');
 const DIST = join(ROOT, 'dist');
@@ -41,10 +42,15 @@ function kernelPlace(): 'host' | 'lab' {
   return hasL2tp ? 'host' : 'lab';
 }
 
-function run(argv: string[]): Promise<number> {
+/** Runs argv; its output goes to this process's (live), or into `out` (printed whole when a lane's VM ends). */
+function run(argv: string[], out?: string): Promise<number> {
   return new Promise((resolvePromise) => {
-    const child = spawn(argv[0]!, argv.slice(1), { stdio: ['ignore', 'inherit', 'inherit'], cwd: ROOT });
-    child.on('close', (code) => resolvePromise(code ?? 1));
+    const fd = out === undefined ? 'inherit' : openSync(out, 'a');
+    const child = spawn(argv[0]!, argv.slice(1), { stdio: ['ignore', fd, fd], cwd: ROOT });
+    child.on('close', (code) => {
+      if (typeof fd === 'number') closeSync(fd);
+      resolvePromise(code ?? 1);
+    });
   });
 }
 
@@ -52,7 +58,9 @@ function nodeTestArgv(files: string[], tapFile: string, serial: boolean): string
   return [
     process.execPath, '--test', '--enable-source-maps',
     ...(serial ? ['--test-concurrency=1'] : []),
-    '--test-timeout=900000',
+    // A file's whole run, and each test's unless it says otherwise (the Ansible test takes 35-40 minutes on one
+    // emulated CPU); a lab VM is stopped at 90 minutes in any case.
+    '--test-timeout=4800000',
     '--test-reporter=spec', '--test-reporter-destination=stdout',
     '--test-reporter=tap', `--test-reporter-destination=${tapFile}`,
     ...files.map((f) => relative(ROOT, f)),
@@ -73,34 +81,79 @@ function readCounts(tapFile: string): Counts | null {
   return seen ? counts : null;
 }
 
+type Place = 'host' | 'lab' | 'systemd-lab';
+
 /**
- * One tier's run: on this host, in the kernel lab, or in the systemd lab. In the systemd lab, `afterReboot` files run
- * in a second boot from the disk the first boot left (lab/run --persist: the job directory is the disk).
+ * One boot's (or the host's) run of `files`, its counts added to `total`. A lab boot's output is kept in a file of
+ * `jobDir` while it runs (tail -f it to follow) and printed whole when it ends, so lanes side by side stay readable.
  */
-async function runTier(name: string, files: string[], place: 'host' | 'lab' | 'systemd-lab', afterReboot: string[] = []): Promise<Counts> {
-  const total = noCounts();
-  if (files.length === 0 && afterReboot.length === 0) return total;
-  const jobDir = mkdtempSync(join(tmpdir(), `ux-tunnel-${name}-`));
-  const boots = ([[name, files], [`${name}-after-reboot`, afterReboot]] as Array<[string, string[]]>).filter(([, f]) => f.length > 0);
-  for (const [label, bootFiles] of boots) {
-    const tapFile = join(jobDir, `${label}.tap`);
-    console.log(`\n=== ${label} tests: ${bootFiles.length} file(s) ${place === 'lab' ? 'in the kernel lab VM' : place === 'systemd-lab' ? 'in the systemd lab VM (systemd as PID 1)' : 'on this host'} ===`);
-    const started = Date.now();
-    const argv = nodeTestArgv(bootFiles, tapFile, name !== 'unit');
-    const lab = [join(ROOT, 'lab', 'run'), '--timeout', '3600', '--job-dir', jobDir, ...(place === 'systemd-lab' ? ['--systemd', '--persist'] : []), '--'];
-    const code = await run(place === 'host' ? argv : [...lab, ...argv]);
-    const counts = readCounts(tapFile);
-    console.log(`=== ${label} tests took ${((Date.now() - started) / 1000).toFixed(1)}s ===`);
-    if (!counts) {
-      console.log(`${label} tests: the runner exited ${code} without a result (see the output above)`);
-      total.fail += 1;
-      continue;
-    }
-    if (code !== 0 && counts.fail === 0 && counts.cancelled === 0) counts.fail = 1;
-    for (const key of Object.keys(total) as Array<keyof Counts>) total[key] += counts[key];
+async function runBoot(label: string, files: string[], place: Place, jobDir: string, total: Counts, cpus = 1): Promise<void> {
+  const tapFile = join(jobDir, `${label}.tap`);
+  const where = place === 'lab' ? 'in a kernel lab VM' : place === 'systemd-lab' ? 'in the systemd lab VM (systemd as PID 1)' : 'on this host';
+  const header = `\n=== ${label} tests: ${files.length} file(s) ${where} ===`;
+  const started = Date.now();
+  const argv = nodeTestArgv(files, tapFile, !label.startsWith('unit'));
+  let code: number;
+  if (place === 'host') {
+    console.log(header);
+    code = await run(argv);
+  } else {
+    const out = join(jobDir, `${label}.out`);
+    console.log(`[lanes] ${label}: ${files.length} file(s) started ${where}; follow with: tail -f ${out}`);
+    const lab = [join(ROOT, 'lab', 'run'), '--timeout', '5400', '--cpus', String(cpus), '--job-dir', jobDir, ...(place === 'systemd-lab' ? ['--systemd', '--persist'] : []), '--'];
+    code = await run([...lab, ...argv], out);
+    console.log(header);
+    process.stdout.write(readFileSync(out, 'utf8'));
   }
+  const counts = readCounts(tapFile);
+  console.log(`=== ${label} tests took ${((Date.now() - started) / 1000).toFixed(1)}s ===`);
+  if (!counts) {
+    console.log(`${label} tests: the runner exited ${code} without a result (see the output above)`);
+    total.fail += 1;
+    return;
+  }
+  if (code !== 0 && counts.fail === 0 && counts.cancelled === 0) counts.fail = 1;
+  for (const key of Object.keys(total) as Array<keyof Counts>) total[key] += counts[key];
+}
+
+/** What a lane runs: kernel test files in one kernel lab VM, or the systemd tier (a boot, then one after a reboot). */
+type LabWork = { kind: 'kernel'; file: string } | { kind: 'systemd' };
+
+/**
+ * The kernel tier (in lab VMs, or on this host when its kernel has L2TP) and the systemd tier, lanes side by side
+ * (test/lanes.ts). Returns each tier's counts.
+ */
+async function runLabTiers(kernel: string[], kernelPlace: 'host' | 'lab', systemd: string[], afterReboot: string[]): Promise<{ kernel: Counts; systemd: Counts }> {
+  const totals = { kernel: noCounts(), systemd: noCounts() };
+  const work: Array<LaneItem<LabWork>> = [];
+  if (kernelPlace === 'host') {
+    // Kernel tests on this host share its namespaces' names: one after the other, as before lanes.
+    if (kernel.length > 0) await runTierDir('kernel', async (dir) => runBoot('kernel', kernel, 'host', dir, totals.kernel));
+  } else {
+    for (const file of kernel) work.push({ item: { kind: 'kernel', file }, seconds: kernelFileSeconds(file) });
+  }
+  if (systemd.length + afterReboot.length > 0) work.push({ item: { kind: 'systemd' }, seconds: SYSTEMD_TIER_SECONDS });
+  const lanes = planLanes(work, laneCount());
+  const cpus = laneCpus(lanes.length);
+  if (lanes.length > 1) console.log(`\n[lanes] ${lanes.length} lab VMs side by side, ${cpus} vCPU(s) each (UX_TUNNEL_LANES=1 runs them one after the other)`);
+  await Promise.all(lanes.map((items, index) => runTierDir(`lane${index + 1}`, async (dir) => {
+    const files = items.flatMap((w) => (w.kind === 'kernel' ? [w.file] : []));
+    const suffix = lanes.length > 1 ? `-lane${index + 1}` : '';
+    if (files.length > 0) await runBoot(`kernel${suffix}`, files, 'lab', dir, totals.kernel, cpus);
+    if (items.some((w) => w.kind === 'systemd')) {
+      // In the systemd lab, afterReboot files run in a second boot from the disk the first boot left (lab/run --persist).
+      if (systemd.length > 0) await runBoot('systemd', systemd, 'systemd-lab', dir, totals.systemd, cpus);
+      if (afterReboot.length > 0) await runBoot('systemd-after-reboot', afterReboot, 'systemd-lab', dir, totals.systemd, cpus);
+    }
+  })));
+  return totals;
+}
+
+/** A fresh job directory for `fn`, removed afterwards. */
+async function runTierDir(name: string, fn: (dir: string) => Promise<void>): Promise<void> {
+  const jobDir = mkdtempSync(join(tmpdir(), `ux-tunnel-${name}-`));
+  await fn(jobDir);
   rmSync(jobDir, { recursive: true, force: true });
-  return total;
 }
 
 async function main(): Promise<void> {
@@ -131,9 +184,11 @@ async function main(): Promise<void> {
 
   const place = kernelPlace();
   const results: Array<[string, Counts]> = [];
-  results.push(['unit', await runTier('unit', unit, 'host')]);
-  results.push(['kernel', await runTier('kernel', kernel, place)]);
-  results.push(['systemd', await runTier('systemd', systemd, 'systemd-lab', afterReboot)]);
+  const unitCounts = noCounts();
+  if (unit.length > 0) await runTierDir('unit', (dir) => runBoot('unit', unit, 'host', dir, unitCounts));
+  results.push(['unit', unitCounts]);
+  const lab = await runLabTiers(kernel, place, systemd, afterReboot);
+  results.push(['kernel', lab.kernel], ['systemd', lab.systemd]);
 
   console.log('');
   let failed = false;

@@ -3,7 +3,7 @@ export const TRAFFIC_VALUE_FLAGS = ['interface', 'time', 'max-packets', 'read'] 
 export const MONITOR_VALUE_FLAGS = ['time', 'read', 'interface'] as const;
 export const FIREWALL_VALUE_FLAGS = ['zone'] as const;
 export const MONITOR_RUN_VALUE_FLAGS = ['loss-warn', 'metrics-listen'] as const;
-export const STATUS_VALUE_FLAGS = ['interval'] as const;
+export const STATUS_VALUE_FLAGS = ['interval', 'sample'] as const;
 export const PIN_VALUE_FLAGS = ['source-pinning'] as const;
 /** config add's options of the new line (--cookie, --udp). */
 export const COOKIE_VALUE_FLAGS = ['cookie', 'udp'] as const;

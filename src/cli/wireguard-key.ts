@@ -19,8 +19,12 @@ export async function requireWgTool(configFile: string): Promise<void> {
   }
 }
 
-/** The key for an encrypted tunnel; a missing or unsafe key file is a clear error (exit 3) naming what to run. */
-export function loadWgKey(configFile: string, program: string): WgKey {
+/**
+ * The key for an encrypted tunnel; a missing or unsafe key file is a clear error (exit 3) naming what to run. `peers`:
+ * the config's wireguard= keys with their lines; this host's own public key among them is refused (WireGuard ignores a
+ * peer with the interface's own key: the tunnel would stay silent), which is what copying the wrong side's line does.
+ */
+export function loadWgKey(configFile: string, program: string, peers: ReadonlyArray<{ line: number; wireguard: string | null }> = []): WgKey {
   const file = keyFileOf(configFile);
   if (!existsSync(file)) throw new UserError(`${configFile} asks for encryption (wireguard=), but ${file} does not exist: run ${program} keys; nothing was changed`, 3);
   const unsafe = checkConfigFile(file);
@@ -29,6 +33,11 @@ export function loadWgKey(configFile: string, program: string): WgKey {
   if ((mode & 0o077) !== 0) throw new UserError(`refusing ${file}: a private key must be readable by root alone (mode ${(mode & 0o777).toString(8)}): run chmod 600 ${file}; nothing was changed`, 3);
   const publicKey = publicKeyOf(readFileSync(file, 'utf8'));
   if (!publicKey) throw new UserError(`${file} is not a WireGuard private key (32 bytes in base64): move it away and run ${program} keys; nothing was changed`, 3);
+  const own = peers.find((p) => p.wireguard === publicKey);
+  if (own) {
+    const other = program.endsWith('receive') ? 'ux-tunnel-transmit' : 'ux-tunnel-receive';
+    throw new UserError(`${configFile}:${own.line}: wireguard: ${publicKey} is this host's own public key (of ${file}); the line needs the other side's: run "${other} keys" there; nothing was changed`, 3);
+  }
   return { file, publicKey };
 }
 

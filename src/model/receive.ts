@@ -10,6 +10,11 @@ import type { WgState } from '../transport/wireguard.js';
 export const AGGREGATION_IF = 'ruei-mtun';
 export const SESSION_IF_PREFIX = 'ruei-mtun-';
 export const SESSION_IF_PATTERN = /^ruei-mtun-(\d{5})$/;
+
+/** Received bytes by session interface: the counters behind the collector's load (status, the monitor's readings). */
+export function sessionRxBytes(links: readonly Link[]): Map<string, number> {
+  return new Map(links.filter((l) => SESSION_IF_PATTERN.test(l.name) && l.rx).map((l) => [l.name, l.rx!.bytes]));
+}
 /** MTU of every interface involved: frames bigger than an interface's MTU are silently dropped. */
 export const RECEIVE_MTU = 64000;
 /** The shared ingress filter block every ruei-mtun-NNNNN is bound to ("RUEI" in ASCII), and our filter's pref in it. */

@@ -11,7 +11,9 @@ import { systemRunner } from '../kernel/runner.js';
 import { KeepaliveExtractor, KEEPALIVE_CAPTURE_FILTER, KEEPALIVE_SNAPLEN } from './keepalive-capture.js';
 import { HealthTracker, type ConfiguredTunnel, type RxCounters } from './tracker.js';
 import { removeMonitorState, writeMonitorState } from './state-file.js';
-import { REFUSED_SOURCES_SHOWN } from './snapshot.js';
+import { REFUSED_SOURCES_SHOWN, type RxReading } from './snapshot.js';
+import { readLinks } from '../kernel/links.js';
+import { sessionRxBytes } from '../model/receive.js';
 import { renderMetrics, startMetricsServer } from './metrics.js';
 
 export type LogLevel = 'error' | 'warning' | 'info' | 'debug';
@@ -42,11 +44,19 @@ export async function runMonitor(options: MonitorOptions): Promise<void> {
   let fragments: Map<string, number> | null = null;
   let refused: RefusedSource[] | null = null;
   let fragmentsRead = 0;
+  let rxReadings: RxReading[] = [];
   const refreshKernel = async () => {
     // Only the metrics show them (status reads them itself): read every FRAGMENT_REFRESH_MS, one nft process each time.
     if (options.metricsListen && Date.now() - fragmentsRead >= FRAGMENT_REFRESH_MS) {
       [fragments, refused] = await Promise.all([readFragmentCounts(runner), readRefusedSources(runner)]);
       fragmentsRead = Date.now();
+    }
+    try {
+      // The session interfaces' byte counters, for status's load (Mbit/s in): the last two readings are kept.
+      const bytes = Object.fromEntries(sessionRxBytes(await readLinks(runner)));
+      rxReadings = [...rxReadings, { at: new Date().toISOString(), bytes }].slice(-2);
+    } catch (error) {
+      log('error', `cannot read the interfaces' counters: ${(error as Error).message}`);
     }
     try {
       const { sessions } = await readL2tp(runner);
@@ -69,7 +79,8 @@ export async function runMonitor(options: MonitorOptions): Promise<void> {
     const now = tracker.snapshot(Date.now(), { pid: process.pid, config: options.configFile });
     const counts = fragments;
     const withFragments = counts ? { ...now, tunnels: now.tunnels.map((t) => ({ ...t, fragmentedFrames: counts.get(t.remoteIp) ?? 0 })) } : now;
-    return refused ? { ...withFragments, refusedSources: refused.slice(0, REFUSED_SOURCES_SHOWN) } : withFragments;
+    const withReadings = { ...withFragments, rxReadings };
+    return refused ? { ...withReadings, refusedSources: refused.slice(0, REFUSED_SOURCES_SHOWN) } : withReadings;
   };
   const metrics = options.metricsListen
     ? await startMetricsServer(options.metricsListen, () => renderMetrics(snapshot(), Date.now()), (line) => log('info', line))

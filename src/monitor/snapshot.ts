@@ -107,6 +107,14 @@ export interface HealthSnapshot {
   readonly malformedKeepalives: number;
   /** Source pinning's refusals per source (most first, at most REFUSED_SOURCES_SHOWN); absent: not read, or pinning off. */
   readonly refusedSources?: readonly { readonly source: string; readonly packets: number }[];
+  /** The session interfaces' received bytes at the monitor's last two kernel reads (oldest first): status's load. */
+  readonly rxReadings?: readonly RxReading[];
+}
+
+export interface RxReading {
+  readonly at: string;
+  /** Received bytes by session interface (ruei-mtun-NNNNN). */
+  readonly bytes: Readonly<Record<string, number>>;
 }
 
 /** Refused sources shown in the metrics at most: a spoofer's random sources must not explode the series. */

@@ -222,3 +222,14 @@ test('udp=: the tunnel over UDP from and to the port; the same config again is k
   assert.equal(other[0], 'ip l2tp del tunnel tunnel_id 168430091');
   assert.match(other[1]!, /encap udp .* udp_sport 1702 udp_dport 1702$/);
 });
+
+test('another collector (moved web server): the tunnel is deleted, and the plan marks where to wait for its ID to be freed before it is added again', () => {
+  const state = started();
+  const plan = planStart({ ...CONF, receivingIp: '10.10.20.10' }, state);
+  const ops = lines(plan.operations);
+  assert.equal(plan.replacedTunnelId, 168430091);
+  assert.equal(ops[plan.replaceDeletesEnd! - 1], 'ip l2tp del tunnel tunnel_id 168430091', 'the first part ends with the deletion');
+  assert.match(ops[plan.replaceDeletesEnd!]!, /^ip l2tp add tunnel tunnel_id 168430091 peer_tunnel_id 168430091 encap ip local 10\.10\.10\.11 remote 10\.10\.20\.10/);
+  assert.ok(!ops.some((l) => l.startsWith('tc filter')), 'the mirror filters are not touched');
+  assert.equal(planStart(CONF, state).replaceDeletesEnd, 0, 'nothing replaced: no wait');
+});

@@ -22,6 +22,13 @@ export interface TransmitPlan {
   readonly operations: Operation[];
   /** Objects in the way that we do not own: start refuses, before any change, when there is one. */
   readonly conflicts: string[];
+  /**
+   * When the tunnel is replaced (another collector, ID, cookie or transport): the operations up to this index end with
+   * its deletion, and the tunnel ID must be gone from the kernel (it frees it asynchronously) before the rest re-adds
+   * it; 0: nothing is replaced.
+   */
+  readonly replaceDeletesEnd?: number;
+  readonly replacedTunnelId?: number;
 }
 
 const HOOKS: readonly Hook[] = ['ingress', 'egress'];
@@ -111,8 +118,12 @@ export function planStart(conf: TunnelConf, state: TransmitKernelState, key: WgK
   const clash = state.tunnels.find((t) => t.tunnelId === id && t.tunnelId !== ourTunnel?.tunnelId);
   if (clash) conflicts.push(`L2TP tunnel ID ${id} is already used by another tunnel (${clash.local} -> ${clash.peer}) that is not ours: give a unique tunnel-id in field 5 of ${conf.file}:${conf.line} (and the same on the receive side)`);
   if (links.has(SESSION_IF) && !ourSession) conflicts.push(`an interface ${SESSION_IF} exists that is not an L2TP session: remove or rename it`);
+  let replaceDeletesEnd = 0;
   if (!tunnelOk) {
-    if (ourTunnel) ops.push(L2TPV3_IP.remove(ourTunnel.tunnelId));
+    if (ourTunnel) {
+      ops.push(L2TPV3_IP.remove(ourTunnel.tunnelId));
+      replaceDeletesEnd = ops.length;
+    }
     ops.push(...transportOf(conf.udpPort).create({ tunnelId: id, local: conf.transmitIp, remote: conf.receivingIp, ifname: SESSION_IF, cookie: conf.cookie }));
     recreated.add(SESSION_IF);
   }
@@ -182,7 +193,7 @@ export function planStart(conf: TunnelConf, state: TransmitKernelState, key: WgK
   // Our filters left on another NIC (the config named a different one before) go, with a clsact we made there.
   for (const dev of state.qdiscs.keys()) if (dev !== nic) ops.push(...removeMirror(state, dev));
   ops.push(...encryption.after);
-  return { operations: ops, conflicts };
+  return { operations: ops, conflicts, replaceDeletesEnd, ...(ourTunnel && replaceDeletesEnd > 0 ? { replacedTunnelId: ourTunnel.tunnelId } : {}) };
 }
 
 /** The transmit side's WireGuard interface: one peer, the collector, at its address and port. */

@@ -71,7 +71,7 @@ export async function planChecked(file: string, conf: TunnelsConf, state: Receiv
   if (errors.length > 0) throw new ConfigErrors(errors);
   const encrypted = conf.tunnels.some((t) => t.wireguard);
   if (encrypted) await requireWgTool(file);
-  const plan = planReceive(conf.tunnels, state, pin, encrypted ? loadWgKey(file, PROGRAM) : null);
+  const plan = planReceive(conf.tunnels, state, pin, encrypted ? loadWgKey(file, PROGRAM, conf.tunnels) : null);
   if (plan.conflicts.length > 0) {
     throw new UserError(`${plan.conflicts.map((c) => `${file}: ${c}`).join('\n')}\nnothing was changed`, 1);
   }

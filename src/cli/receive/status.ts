@@ -12,6 +12,8 @@ import { cookieProblems, formatAge, formatLoss, monitorLine, unknownSenderLines 
 import { reassemblyWarnings } from '../../kernel/reassembly.js';
 import { readFragmentCounts } from '../../kernel/fragment-count.js';
 import { readRefusedSources, type RefusedSource } from '../../kernel/source-pin.js';
+import { loadSinceReading, measureLoad, type Load } from './load.js';
+import { sessionRxBytes } from '../../model/receive.js';
 
 interface Status {
   readonly config: string;
@@ -19,7 +21,10 @@ interface Status {
   readonly present: number;
   readonly aggregation: AggregationRow;
   /** fragmented: frames that crossed the network as IP fragments (first fragments seen from the tunnel's remote IP). */
-  readonly tunnels: (TunnelRow & { readonly health: TunnelHealth | null; readonly fragmented: number | null })[];
+  /** rxMbps: the mirrored traffic arriving in the tunnel now (Mbit/s over the load's sample); null when not sampled. */
+  readonly tunnels: (TunnelRow & { readonly health: TunnelHealth | null; readonly fragmented: number | null; readonly rxMbps: number | null })[];
+  /** The collector's load: what every tunnel brings in, in total (capacity planning). */
+  readonly load: Load | null;
   readonly monitor: MonitorState;
   /** Kernel settings that put the tunnels' frames at risk (ipfrag_max_dist 0), each with its fix. */
   readonly warnings: string[];
@@ -33,7 +38,7 @@ interface Status {
 export async function runStatus(args: ParsedArgs): Promise<number> {
   const json = args.flags.get('json') === true;
   if (args.flags.get('watch') !== true) {
-    const status = await collectStatus(receiveConfigPath(args), missingConfigOk(args));
+    const status = await collectStatus(receiveConfigPath(args), missingConfigOk(args), sampleSeconds(args));
     process.stdout.write(json ? `${JSON.stringify(toJson(status), null, 2)}\n` : renderText(status));
     return status.status === 'OK' ? 0 : 1;
   }
@@ -49,7 +54,7 @@ async function watch(args: ParsedArgs, json: boolean): Promise<number> {
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
   while (!stopped && !outputClosed()) {
-    const status = await collectStatus(receiveConfigPath(args), missingConfigOk(args));
+    const status = await collectStatus(receiveConfigPath(args), missingConfigOk(args), sampleSeconds(args));
     if (json) process.stdout.write(`${JSON.stringify(toJson(status))}\n`);
     else if (inPlace) process.stdout.write(`\x1b[H\x1b[2J${INFO}${new Date().toISOString()}, every ${seconds} s (Ctrl-C ends)\n${renderText(status)}`);
     else process.stdout.write(`${INFO}${new Date().toISOString()}\n${renderText(status)}\n`);
@@ -58,16 +63,22 @@ async function watch(args: ParsedArgs, json: boolean): Promise<number> {
   return 0;
 }
 
-async function collectStatus(file: string, missingOk: boolean): Promise<Status> {
+/** --sample S: measure the load over S seconds now; 0 (default): since the monitor's last reading of the counters. */
+const sampleSeconds = (args: ParsedArgs) => numberFlag(args, 'sample', 0, 0);
+
+async function collectStatus(file: string, missingOk: boolean, sample: number): Promise<Status> {
   const conf = loadConfig(file, readConfigText(file, missingOk));
   const runner = systemRunner({ echo: null });
   const [state, fragments, refused] = await Promise.all([readReceiveState(runner, false), readFragmentCounts(runner), readRefusedSources(runner)]);
   const monitor = readMonitorState(monitorStateFile());
   const health = new Map((monitor.running ? monitor.snapshot.tunnels : []).map((h) => [h.tunnelId, h]));
+  const load = sample > 0 ? await measureLoad(runner, state, sample)
+    : monitor.running && monitor.snapshot.rxReadings ? loadSinceReading(monitor.snapshot.rxReadings, sessionRxBytes(state.links), Date.now()) : null;
   const rows = tunnelRows(conf.tunnels, state).map((r) => ({
     ...r,
     health: r.configured ? (health.get(r.tunnelId) ?? null) : null,
     fragmented: fragments && r.present ? (fragments.get(r.remoteIp) ?? 0) : null,
+    rxMbps: r.interface && load ? (load.perInterface[r.interface] ?? null) : null,
   }));
   const warnings = conf.tunnels.length > 0 ? reassemblyWarnings() : [];
   const problems = rows.filter((r) => r.configured && !r.present).map((r) => `line ${r.line}: tunnel ${r.tunnelIdText} (${r.remoteIp}) is missing from the kernel: run ux-tunnel-receive start (or systemctl start ux-tunnel-receive)`);
@@ -81,6 +92,7 @@ async function collectStatus(file: string, missingOk: boolean): Promise<Status> 
     present: rows.filter((r) => r.configured && r.present).length,
     aggregation: aggregationRow(state),
     tunnels: rows,
+    load,
     monitor,
     warnings,
     sourcePinning: { on: refused !== null, refused: refused ?? [] },
@@ -119,13 +131,15 @@ function renderText(status: Status): string {
     monitorLine(status.monitor),
   ];
   const withHealth = status.monitor.running;
-  const header = ['Line', 'Interface', 'Local IP', 'Remote IP', 'Tunnel-ID', 'State', 'Rx: packets', 'Rx: bytes', 'Rx: errors', 'Rx: fragmented'];
+  if (status.load) out.push(`${INFO}load: ${status.load.totalMbps.toFixed(1)} Mbit/s mirrored in over ${status.load.tunnels} tunnel(s) (the last ${status.load.seconds} s)`);
+  else if (status.configured > 0) out.push(`${INFO}load: not measured (the monitor is not running; status --sample 1 measures it)`);
+  const header = ['Line', 'Interface', 'Local IP', 'Remote IP', 'Tunnel-ID', 'State', 'Rx: Mbit/s', 'Rx: packets', 'Rx: bytes', 'Rx: errors', 'Rx: fragmented'];
   if (withHealth) header.push('Health', 'Keepalive', 'NAT', 'Sent', 'Received', 'Lost (last)', 'Lost (total)', 'Dropped (sender)', 'Shed (budget)', 'KA gaps');
   const table = [header];
   for (const r of status.tunnels) {
     const state = !r.configured ? 'not configured' : r.present ? 'present' : 'missing';
     const row = [r.line === null ? '-' : String(r.line), r.interface ?? '-', r.localIp, r.remoteIp, r.tunnelIdText, state,
-      String(r.rx?.packets ?? '-'), String(r.rx?.bytes ?? '-'), String(r.rx ? r.rx.errors + r.rx.dropped : '-'), String(r.fragmented ?? '-')];
+      r.rxMbps === null ? '-' : r.rxMbps.toFixed(1), String(r.rx?.packets ?? '-'), String(r.rx?.bytes ?? '-'), String(r.rx ? r.rx.errors + r.rx.dropped : '-'), String(r.fragmented ?? '-')];
     if (withHealth) {
       const h = r.health;
       row.push(h?.cookieMismatch ? `${h.state} (cookie)` : h?.state ?? '-', formatAge(h?.keepaliveAgeSeconds ?? null), h?.nat == null ? '-' : h.nat ? 'yes' : 'no',

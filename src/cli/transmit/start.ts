@@ -7,6 +7,7 @@ import { describeTunnelId } from '../../config/values.js';
 import { BUDGET_MODULES, SESSION_IF } from '../../model/transmit.js';
 import { ensureModules, requireNetAdmin } from '../../kernel/prerequisites.js';
 import { readTransmitState } from '../../kernel/transmit-state.js';
+import { waitForLinksGone, waitForTunnelsGone } from '../../kernel/receive-state.js';
 import { budgetTooOld } from '../../kernel/iproute2.js';
 import { planStart, planStop, stateAfterStop } from '../../plan/transmit.js';
 import { checkOnHost, isDryRun, loadConfig, makeRunner, prepareKernel, PROGRAM, transmitConfigPath } from './common.js';
@@ -31,11 +32,19 @@ export async function runStart(args: ParsedArgs, command = 'start', afterDryStop
   const state = afterDryStop ? stateAfterStop(current) : current;
   await checkOnHost(conf, state, runner);
   if (conf.wireguard) await requireWgTool(file);
-  const plan = planStart(conf, state, conf.wireguard ? loadWgKey(file, PROGRAM) : null);
+  const plan = planStart(conf, state, conf.wireguard ? loadWgKey(file, PROGRAM, [conf]) : null);
   if (plan.conflicts.length > 0) throw new UserError(`${plan.conflicts.join('\n')}\nnothing was changed`);
   let count: number;
   try {
-    count = await runner.apply(plan.operations);
+    const split = runner.dryRun ? 0 : plan.replaceDeletesEnd ?? 0;
+    if (split > 0 && plan.replacedTunnelId !== undefined) {
+      // The tunnel is replaced (e.g. moved to another collector): the kernel frees its ID and its session interface
+      // asynchronously, and re-adding the same ID before that fails with "File exists".
+      count = await runner.apply(plan.operations.slice(0, split));
+      await waitForTunnelsGone(runner, [plan.replacedTunnelId]);
+      await waitForLinksGone(runner, [SESSION_IF]);
+      count += await runner.apply(plan.operations.slice(split));
+    } else count = await runner.apply(plan.operations);
   } catch (error) {
     // ip l2tp add tunnel connects its socket to the remote: without a route to it the kernel refuses.
     if (error instanceof CommandError && /Network is unreachable/.test(error.stderr)) {

@@ -28,7 +28,8 @@ export interface ParsedFamily {
 
 /** Throws when the package is missing (never a skip) or when the parser rejects the text. */
 export async function parseExposition(text: string): Promise<ParsedFamily[]> {
-  const result = await exec([DEBIAN_PYTHON, '-c', PARSE_SCRIPT], { input: text, timeoutMs: 30_000 });
+  // A deadline for a hung parser only: Python's start and import take tens of seconds on a busy emulated CPU (30 s ran out).
+  const result = await exec([DEBIAN_PYTHON, '-c', PARSE_SCRIPT], { input: text, timeoutMs: 300_000 });
   if (result.code === 127 || /No module named 'prometheus_client'/.test(result.stderr)) {
     throw new Error(`python3-prometheus-client is not installed for ${DEBIAN_PYTHON} (${result.stderr.trim()}): run scripts/setup.sh`);
   }
