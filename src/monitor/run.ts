@@ -12,8 +12,7 @@ import { KeepaliveExtractor, KEEPALIVE_CAPTURE_FILTER, KEEPALIVE_SNAPLEN } from 
 import { HealthTracker, type ConfiguredTunnel, type RxCounters } from './tracker.js';
 import { removeMonitorState, writeMonitorState } from './state-file.js';
 import { REFUSED_SOURCES_SHOWN, type RxReading } from './snapshot.js';
-import { readLinks } from '../kernel/links.js';
-import { sessionRxBytes } from '../model/receive.js';
+import { SESSION_IF_PATTERN } from '../model/receive.js';
 import { renderMetrics, startMetricsServer } from './metrics.js';
 
 export type LogLevel = 'error' | 'warning' | 'info' | 'debug';
@@ -52,14 +51,19 @@ export async function runMonitor(options: MonitorOptions): Promise<void> {
       fragmentsRead = Date.now();
     }
     try {
-      // The session interfaces' byte counters, for status's load (Mbit/s in): the last two readings are kept.
-      const bytes = Object.fromEntries(sessionRxBytes(await readLinks(runner)));
-      rxReadings = [...rxReadings, { at: new Date().toISOString(), bytes }].slice(-2);
-    } catch (error) {
-      log('error', `cannot read the interfaces' counters: ${(error as Error).message}`);
-    }
-    try {
       const { sessions } = await readL2tp(runner);
+      // The session interfaces' byte counters, for status's load (Mbit/s in): the last two readings are kept. From
+      // sysfs, as the keepalive's counters: no process per refresh.
+      const bytes: Record<string, number> = {};
+      for (const s of sessions) {
+        if (!SESSION_IF_PATTERN.test(s.interface)) continue;
+        try {
+          bytes[s.interface] = readInterfaceCounter(s.interface, 'rx_bytes');
+        } catch {
+          // the interface went away since the sessions were read: left out of this reading
+        }
+      }
+      rxReadings = [...rxReadings, { at: new Date().toISOString(), bytes }].slice(-2);
       const byTunnel = new Map(sessions.map((s) => [s.tunnelId, s.interface]));
       tracker.setTunnels(config.map((t): ConfiguredTunnel => ({
         line: t.line, tunnelId: t.tunnelId, localIp: t.receivingIp, remoteIp: t.transmitIp, interface: byTunnel.get(t.tunnelId) ?? null, cookie: t.cookie,
