@@ -16,10 +16,11 @@ DEB_PACKAGES=(
   ansible-playbook:ansible-core ansible-lint:ansible-lint sshd:openssh-server ssh:openssh-client
 )
 
-# Debian packages of Python modules the tests import: module -> package. Checked with Debian's own python3, the one
+# Debian packages of Python modules the tests import (apt: Ansible's apt module on the lab's hosts): module -> package. Checked with Debian's own python3, the one
 # these packages install into (a pyenv or venv python3 earlier on PATH cannot import them).
 DEB_PYTHON_MODULES=(
   prometheus_client:python3-prometheus-client
+  apt:python3-apt
 )
 
 missing=()

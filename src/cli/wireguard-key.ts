@@ -5,7 +5,7 @@ import { chmodSync, closeSync, existsSync, openSync, readFileSync, statSync, wri
 import { dirname, join } from 'node:path';
 import { checkConfigFile } from '../config/file-safety.js';
 import { KEY_FILE_NAME, newPrivateKey, publicKeyOf } from '../transport/wireguard.js';
-import type { WgKey } from '../plan/transmit.js';
+import type { WgKey } from '../transport/wireguard.js';
 import type { ParsedArgs } from './args.js';
 import { UserError } from './main.js';
 import { exec } from '../kernel/exec.js';

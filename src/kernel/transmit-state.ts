@@ -8,6 +8,7 @@ import { readPoliceActions } from './tc-police.js';
 import type { KernelRunner } from './runner.js';
 import { readWgState } from './wireguard.js';
 import { WG_TRANSMIT_IF } from '../transport/wireguard.js';
+import { readWgSent, readWgSentState } from '../transport/wireguard-sent.js';
 import { MIRROR_RPS_FILE, parseCpuList, parseCpuMask, SESSION_IF, VETH_IN, VETH_OUT, type TransmitKernelState } from '../model/transmit.js';
 
 interface RawLink {
@@ -25,7 +26,12 @@ export function parseMasters(json: string): Map<string, string> {
   return masters;
 }
 
-export async function readTransmitState(runner: KernelRunner): Promise<TransmitKernelState> {
+/**
+ * `encrypted`: the config asks for encryption, so the count of WireGuard's sent packets is read even before ruei-wg1
+ * exists (start must know whether nftables works); otherwise only when ruei-wg1 is there (no nft run, and no
+ * nf_tables module loaded by one, on a web server that does not encrypt).
+ */
+export async function readTransmitState(runner: KernelRunner, encrypted = false): Promise<TransmitKernelState> {
   const linkJson = (await runner.read(['ip', '-j', '-d', '-s', 'link', 'show'])).stdout;
   const links = parseLinks(linkJson);
   const vethIn = (JSON.parse(linkJson || '[]') as RawLink[]).find((l) => l.ifname === VETH_IN);
@@ -38,6 +44,7 @@ export async function readTransmitState(runner: KernelRunner): Promise<TransmitK
   const wgLink = links.find((l) => l.name === WG_TRANSMIT_IF);
   const [l2tp, tc, police, wireguard] = await Promise.all([readL2tp(runner), readQdiscsAndFilters(runner), readPoliceActions(runner),
     readWgState(runner, WG_TRANSMIT_IF, wgLink ? (wgLink.kind ?? 'unknown') : null)]);
+  const wgSent = wgLink || encrypted ? await readWgSentState(runner) : undefined;
   return {
     links,
     masters: parseMasters(linkJson),
@@ -53,5 +60,6 @@ export async function readTransmitState(runner: KernelRunner): Promise<TransmitK
     mirrorRpsMask: links.some((l) => l.name === VETH_OUT) ? parseCpuMask(safeRead(MIRROR_RPS_FILE)) : null,
     onlineCpus: parseCpuList(safeRead('/sys/devices/system/cpu/online')),
     wireguard,
+    ...(wgSent ? { wgSent, wgSentPackets: wgSent === 'present' ? await readWgSent(runner) : null } : {}),
   };
 }

@@ -4,6 +4,7 @@ import type { Link } from '../kernel/links.js';
 import type { TcFilter, TcQdisc } from '../kernel/tc.js';
 import type { BudgetKind, PoliceAction } from '../kernel/tc-police.js';
 import type { WgState } from '../transport/wireguard.js';
+import type { WgSentState } from '../transport/wireguard-sent.js';
 
 /** tc mirred copies frames into VETH_IN; its peer VETH_OUT and the session SESSION_IF are the ports of BRIDGE. */
 export const VETH_IN = 'ruei-veth1in';
@@ -70,6 +71,12 @@ export interface TransmitKernelState {
   readonly onlineCpus: readonly number[];
   /** Encryption's objects (transport/wireguard.ts); undefined: not read (planner tests), which means none. */
   readonly wireguard?: WgState;
+  /**
+   * The count of the tunnel's packets WireGuard sent (transport/wireguard-sent.ts): its table, and the packets counted
+   * while it is there. Undefined: not read (planner tests, or neither encrypted nor asked), which means unavailable.
+   */
+  readonly wgSent?: WgSentState;
+  readonly wgSentPackets?: number | null;
 }
 
 /** rps_cpus text ("00000000,00000004") as a number; null when unreadable (""). */

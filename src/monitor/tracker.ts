@@ -1,8 +1,9 @@
 // Per-tunnel health from keepalives: state, NAT, sequence gaps, and loss = sender's frames sent minus frames received here.
 import { describeTunnelId } from '../config/values.js';
-import { decodeKeepalive, type SenderCounters } from '../keepalive/frame.js';
+import { decodeKeepalive } from '../keepalive/frame.js';
 import { formatIPv4 } from '../config/values.js';
-import type { CookieMismatch, HealthSnapshot, IntervalLoss, TunnelHealth, TunnelState, UnknownSender } from './snapshot.js';
+import type { HealthSnapshot, TunnelHealth, TunnelState, UnknownSender } from './snapshot.js';
+import { isRestart, newEntry, toHealth, type Arrival, type Entry } from './tracker-entry.js';
 
 /** A keepalive interval that has passed without a keepalive counts as missed after this fraction of an interval more. */
 const GRACE = 0.5;
@@ -43,40 +44,6 @@ export interface HealthEvent {
   readonly level: 'warning' | 'info' | 'debug';
   readonly tunnelId: number | null;
   readonly message: string;
-}
-
-interface Arrival {
-  readonly atMs: number;
-  readonly seq: number;
-  readonly host: string;
-  readonly sentAtMs: number;
-  readonly counters: SenderCounters | null;
-  readonly rx: RxCounters | null;
-}
-
-interface Entry {
-  conf: ConfiguredTunnel;
-  state: TunnelState;
-  last: Arrival | null;
-  interval: number | null;
-  source: string | null;
-  nat: boolean | null;
-  keepalives: number;
-  sequenceGaps: number;
-  senderRestarts: number;
-  mirrored: number;
-  sent: number;
-  received: number;
-  senderErrors: number;
-  senderDrops: number;
-  budgetShed: number;
-  receiveErrors: number;
-  /** Confirmed lost frames (see countInterval). */
-  lost: number;
-  /** The intervals whose loss is not settled yet, oldest first, with the deficit at their end. */
-  pending: { seconds: number; sent: number; received: number; deficit: number }[];
-  lastInterval: IntervalLoss | null;
-  cookieMismatch: CookieMismatch | null;
 }
 
 export interface TrackerOptions {
@@ -276,33 +243,3 @@ export class HealthTracker {
     this.unknown.set(key, { source, sessionId, tunnelId, host, reason, count: (seen?.count ?? 0) + 1, last: new Date(nowMs).toISOString() });
   }
 }
-
-/** A new sequence, a new host, or counters that went backwards: the sender (or its kernel objects) restarted. */
-function isRestart(prev: Arrival, now: Arrival): boolean {
-  if (now.seq <= prev.seq || now.host !== prev.host) return true;
-  return prev.counters !== null && now.counters !== null && now.counters.sent < prev.counters.sent;
-}
-
-function newEntry(conf: ConfiguredTunnel): Entry {
-  return {
-    conf, state: 'waiting', last: null, interval: null, source: null, nat: null, keepalives: 0, sequenceGaps: 0, senderRestarts: 0,
-    mirrored: 0, sent: 0, received: 0, senderErrors: 0, senderDrops: 0, budgetShed: 0, receiveErrors: 0, lost: 0, pending: [], lastInterval: null, cookieMismatch: null,
-  };
-}
-
-function toHealth(e: Entry, state: TunnelState, nowMs: number): TunnelHealth {
-  const lost = e.lost;
-  return {
-    line: e.conf.line, tunnelId: e.conf.tunnelId, localIp: e.conf.localIp, remoteIp: e.conf.remoteIp, interface: e.conf.interface,
-    state,
-    lastKeepalive: e.last ? new Date(e.last.atMs).toISOString() : null,
-    keepaliveAgeSeconds: e.last ? Math.max(0, (nowMs - e.last.atMs) / 1000) : null,
-    host: e.last?.host ?? null, interval: e.interval, seq: e.last?.seq ?? null, source: e.source, nat: e.nat,
-    keepalives: e.keepalives, sequenceGaps: e.sequenceGaps, senderRestarts: e.senderRestarts,
-    mirroredFrames: e.mirrored, sentFrames: e.sent, receivedFrames: e.received, lostFrames: lost,
-    lossPercent: e.sent > 0 ? (lost / e.sent) * 100 : null,
-    senderErrors: e.senderErrors, senderDrops: e.senderDrops, budgetShed: e.budgetShed, receiveErrors: e.receiveErrors, lastInterval: e.lastInterval,
-    cookieMismatch: e.cookieMismatch,
-  };
-}
-

@@ -7,7 +7,8 @@ import { join, resolve } from 'node:path';
 import { RECEIVE_HELP } from '../cli/receive/commands.js';
 import { TRANSMIT_HELP } from '../cli/transmit/commands.js';
 import { writeDocs } from './docs-out.js';
-import { buildManPages, markdownToRoff } from './man.js';
+import { buildManPages } from './man.js';
+import { markdownToRoff } from './roff.js';
 
 const ROOT = resolve(import.meta.dirname, '..', '..', '..');
 const pages = buildManPages(ROOT, '1.2.3', '2026-01-02');

@@ -13,7 +13,7 @@ import {
 } from '../model/receive.js';
 import { ip, tc, type Operation } from './operation.js';
 import { NO_WG, planWireguard, removeWireguard, WG_PORT, WG_RECEIVE_IF, type WgDesired } from '../transport/wireguard.js';
-import type { WgKey } from './transmit.js';
+import type { WgKey } from '../transport/wireguard.js';
 import { formatIPv4 } from '../config/values.js';
 
 export interface PlannedTunnel {

@@ -233,3 +233,36 @@ test('another collector (moved web server): the tunnel is deleted, and the plan 
   assert.ok(!ops.some((l) => l.startsWith('tc filter')), 'the mirror filters are not touched');
   assert.equal(planStart(CONF, state).replaceDeletesEnd, 0, 'nothing replaced: no wait');
 });
+
+test('encrypted: the count of WireGuard\'s sent packets is made just before the tunnel, so both count from zero; removed with it', () => {
+  const conf = { ...CONF, wireguard: 'vkAJvSfMGIwNbckHpJsSchGD5rVIux6HyBHaO/1F5BU=' };
+  const key = { file: '/etc/ux-tunnel/transmit/wireguard.key', publicKey: 'C+ZrEgizUukN+o2ho9GhShuPF9M2ZWlHIvWk8JVPL3A=' };
+  const counter = [
+    'nft add table ip ux_tunnel_wg_sent',
+    'nft add counter ip ux_tunnel_wg_sent data',
+    'nft add chain ip ux_tunnel_wg_sent count { type filter hook output priority 0 ; policy accept ; }',
+    'nft add rule ip ux_tunnel_wg_sent count ip daddr 10.10.10.10 udp dport 51871 @th,64,8 4 udp length > 40 counter name data',
+  ];
+  const fresh = lines(planStart(conf, { ...EMPTY, wgSent: 'absent' }, key).operations);
+  const tunnel = fresh.findIndex((l) => l.startsWith('ip l2tp add tunnel'));
+  assert.deepEqual(fresh.slice(tunnel - counter.length, tunnel), counter, fresh.join('\n'));
+  assert.ok(!lines(planStart(conf, { ...EMPTY, wgSent: 'unavailable' }, key).operations).some((l) => l.startsWith('nft')), 'no nftables: nothing to count with');
+
+  // A running encrypted tunnel without the count (an older version made it): remade, the count just before it.
+  const running = { ...started(conf), wgSent: 'absent' as const };
+  const remade = planStart(conf, running, key);
+  const ops = lines(remade.operations);
+  assert.equal(ops[remade.replaceDeletesEnd! - 1], 'ip l2tp del tunnel tunnel_id 168430091');
+  assert.deepEqual(ops.slice(remade.replaceDeletesEnd!, remade.replaceDeletesEnd! + counter.length), counter);
+  // With it: kept; moved to another collector: the count made anew with the tunnel (for the new address).
+  assert.ok(!lines(planStart(conf, { ...running, wgSent: 'present' }, key).operations).some((l) => /^nft|l2tp/.test(l)), 'kept as it is');
+  const moved = lines(planStart({ ...conf, receivingIp: '10.10.20.10' }, { ...running, wgSent: 'present' }, key).operations);
+  const del = moved.indexOf('nft delete table ip ux_tunnel_wg_sent');
+  assert.ok(del > moved.indexOf('ip l2tp del tunnel tunnel_id 168430091') && del < moved.findIndex((l) => l.startsWith('ip l2tp add tunnel')), moved.join('\n'));
+  assert.ok(moved.some((l) => l.includes('ip daddr 10.10.20.10 udp dport 51871')));
+  // No longer encrypted: the count goes, the tunnel stays; stop removes it after the tunnel.
+  assert.deepEqual(lines(planStart(CONF, { ...started(), wgSent: 'present' }).operations), ['nft delete table ip ux_tunnel_wg_sent']);
+  const stop = lines(planStop({ ...running, wgSent: 'present' }));
+  assert.ok(stop.indexOf('nft delete table ip ux_tunnel_wg_sent') > stop.indexOf('ip l2tp del tunnel tunnel_id 168430091'), stop.join('\n'));
+  assert.equal(stateAfterStop({ ...running, wgSent: 'present' }).wgSent, 'absent');
+});

@@ -10,13 +10,8 @@ import {
   type TransmitKernelState,
 } from '../model/transmit.js';
 import { ip, tc, write, type Operation } from './operation.js';
-import { NO_WG, planWireguard, removeWireguard, WG_PORT, WG_TRANSMIT_IF, type WgDesired } from '../transport/wireguard.js';
-
-/** The private key of this host's WireGuard interface (transport/wireguard.ts), for an encrypted tunnel. */
-export interface WgKey {
-  readonly file: string;
-  readonly publicKey: string;
-}
+import { NO_WG, planWireguard, removeWireguard, WG_PORT, WG_TRANSMIT_IF, type WgDesired, type WgKey } from '../transport/wireguard.js';
+import { planWgSent, removeWgSent } from '../transport/wireguard-sent.js';
 
 export interface TransmitPlan {
   readonly operations: Operation[];
@@ -115,18 +110,20 @@ export function planStart(conf: TunnelConf, state: TransmitKernelState, key: WgK
   const tunnelOk = ourSession && ourTunnel && ourTunnel.tunnelId === id && ourTunnel.peerTunnelId === id && ourTunnel.local === conf.transmitIp &&
     ourTunnel.peer === conf.receivingIp && sameEncap(ourTunnel, conf.udpPort) && ourSession.sessionId === id && ourSession.peerSessionId === id &&
     ourSession.cookie === conf.cookie && ourSession.peerCookie === conf.cookie;
+  // Encrypted: the count of what WireGuard sent starts with the tunnel (both from zero), so a tunnel without it is remade.
+  const sent = planWgSent(conf.wireguard ? conf.receivingIp : null, state.wgSent);
   const clash = state.tunnels.find((t) => t.tunnelId === id && t.tunnelId !== ourTunnel?.tunnelId);
   if (clash) conflicts.push(`L2TP tunnel ID ${id} is already used by another tunnel (${clash.local} -> ${clash.peer}) that is not ours: give a unique tunnel-id in field 5 of ${conf.file}:${conf.line} (and the same on the receive side)`);
   if (links.has(SESSION_IF) && !ourSession) conflicts.push(`an interface ${SESSION_IF} exists that is not an L2TP session: remove or rename it`);
   let replaceDeletesEnd = 0;
-  if (!tunnelOk) {
+  if (!tunnelOk || sent.freshTunnel) {
     if (ourTunnel) {
       ops.push(L2TPV3_IP.remove(ourTunnel.tunnelId));
       replaceDeletesEnd = ops.length;
     }
-    ops.push(...transportOf(conf.udpPort).create({ tunnelId: id, local: conf.transmitIp, remote: conf.receivingIp, ifname: SESSION_IF, cookie: conf.cookie }));
+    ops.push(...sent.withTunnel, ...transportOf(conf.udpPort).create({ tunnelId: id, local: conf.transmitIp, remote: conf.receivingIp, ifname: SESSION_IF, cookie: conf.cookie }));
     recreated.add(SESSION_IF);
-  }
+  } else ops.push(...sent.alone);
 
   // Link settings: only what differs (everything, for an interface made by this plan). addrgenmode before up, so no
   // IPv6 link-local address ever exists and no NDP/MLD/RS frame of ours enters the tunnel.
@@ -273,6 +270,7 @@ export function planStop(state: TransmitKernelState): Operation[] {
   if (names.has(BRIDGE)) ops.push(ip(['link', 'del', BRIDGE]));
   if (names.has(VETH_IN)) ops.push(ip(['link', 'del', VETH_IN])); // its peer goes with it
   else if (names.has(VETH_OUT)) ops.push(ip(['link', 'del', VETH_OUT]));
+  ops.push(...removeWgSent(state.wgSent));
   ops.push(...removeWireguard(state.wireguard ?? NO_WG, WG_TRANSMIT_IF)); // after the tunnel: never a packet in clear
   return ops;
 }
@@ -295,5 +293,6 @@ export function stateAfterStop(state: TransmitKernelState): TransmitKernelState 
     filters: state.filters.filter((f) => !isOurFilter(f)),
     police: state.police.filter((a) => !isOurPolice(a)),
     ...(state.wireguard ? { wireguard: NO_WG } : {}),
+    ...(state.wgSent === 'present' ? { wgSent: 'absent' as const, wgSentPackets: null } : {}),
   };
 }

@@ -56,6 +56,12 @@ export function newPrivateKey(): string {
   return Buffer.from(privateKey.export({ format: 'jwk' }).d!, 'base64url').toString('base64');
 }
 
+/** The private key of this host's WireGuard interface, for an encrypted tunnel. */
+export interface WgKey {
+  readonly file: string;
+  readonly publicKey: string;
+}
+
 export interface WgPeer {
   readonly publicKey: string;
   /** Addresses (IPv4, /32) the peer may send from inside the tunnel, and that are routed to it. */

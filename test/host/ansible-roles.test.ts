@@ -28,13 +28,33 @@ const inventory = {
   },
 };
 
-/** A role that renders the real role's template with its defaults and vars (symlinked), into OUT/HOST.conf. */
+/**
+ * A role that renders the real role's template with its defaults and vars (symlinked), into OUT/HOST.conf; first, as
+ * the receive role's conf.yml does, it reads the file there now when ux_tunnel_receive_keep_leaving is set.
+ */
 async function renderRole(roles: string, side: 'transmit' | 'receive', template: string, out: string): Promise<void> {
   const role = join(roles, `render_${side}`);
   await mkdir(join(role, 'tasks'), { recursive: true });
   for (const part of ['defaults', 'vars', 'templates']) await symlink(join(ROLES, side, part), join(role, part));
-  await writeFile(join(role, 'tasks', 'main.yml'), `- name: Render\n  ansible.builtin.template:\n    src: ${template}\n    dest: "${out}/{{ inventory_hostname }}.conf"\n    mode: "0600"\n`);
+  const dest = `${out}/{{ inventory_hostname }}.conf`;
+  await writeFile(join(role, 'tasks', 'main.yml'), [
+    ...(side === 'receive' ? [`- name: Read\n  ansible.builtin.slurp:\n    src: "${dest}"\n  register: ux_tunnel_receive_current\n  failed_when: false\n  when: ux_tunnel_receive_keep_leaving`] : []),
+    `- name: Render\n  ansible.builtin.template:\n    src: ${template}\n    dest: "${dest}"\n    mode: "0600"\n`,
+  ].join('\n'));
 }
+
+/** ansible-playbook with `plays` (connection local) against the inventory above. */
+async function renderPlays(dir: string, plays: unknown[]): Promise<void> {
+  await writeFile(join(dir, 'inventory.yml'), JSON.stringify(inventory));
+  await writeFile(join(dir, 'site.yml'), JSON.stringify(plays));
+  const run = await exec(['ansible-playbook', '-i', join(dir, 'inventory.yml'), join(dir, 'site.yml')], {
+    env: { ...process.env, ANSIBLE_ROLES_PATH: join(dir, 'roles'), ANSIBLE_HOME: join(dir, 'home'), ANSIBLE_LOCAL_TEMP: join(dir, 'tmp'), ANSIBLE_NOCOLOR: '1', ANSIBLE_PYTHON_INTERPRETER: '/usr/bin/python3' },
+    timeoutMs: 300_000,
+  });
+  assert.equal(run.code, 0, `${run.stdout}\n${run.stderr}`);
+}
+
+const confLines = async (out: string, host: string) => (await readFile(join(out, `${host}.conf`), 'utf8')).split('\n').filter((l) => l && !l.startsWith('#'));
 
 test('the roles write each web server\'s tunnel.conf and each collector\'s tunnels.conf from the inventory alone', async (t) => {
   const dir = await scratchDir(t, 'uxt-ansible-roles-');
@@ -42,17 +62,11 @@ test('the roles write each web server\'s tunnel.conf and each collector\'s tunne
   await mkdir(out);
   await renderRole(join(dir, 'roles'), 'transmit', 'tunnel.conf.j2', out);
   await renderRole(join(dir, 'roles'), 'receive', 'tunnels.conf.j2', out);
-  await writeFile(join(dir, 'inventory.yml'), JSON.stringify(inventory));
-  await writeFile(join(dir, 'site.yml'), JSON.stringify([
+  await renderPlays(dir, [
     { name: 'collectors', hosts: 'ux_tunnel_collectors', connection: 'local', gather_facts: false, roles: ['render_receive'] },
     { name: 'web servers', hosts: 'ux_tunnel_web_servers:!web4', connection: 'local', gather_facts: false, roles: ['render_transmit'] },
-  ]));
-  const run = await exec(['ansible-playbook', '-i', join(dir, 'inventory.yml'), join(dir, 'site.yml')], {
-    env: { ...process.env, ANSIBLE_ROLES_PATH: join(dir, 'roles'), ANSIBLE_HOME: join(dir, 'home'), ANSIBLE_LOCAL_TEMP: join(dir, 'tmp'), ANSIBLE_NOCOLOR: '1', ANSIBLE_PYTHON_INTERPRETER: '/usr/bin/python3' },
-    timeoutMs: 300_000,
-  });
-  assert.equal(run.code, 0, `${run.stdout}\n${run.stderr}`);
-  const lines = async (host: string) => (await readFile(join(out, `${host}.conf`), 'utf8')).split('\n').filter((l) => l && !l.startsWith('#'));
+  ]);
+  const lines = (host: string) => confLines(out, host);
 
   // Collectors: a line per web server of theirs, sorted by name; web4 (absent) gone; NAT: the NAT address with the
   // web server's own address as the ID; UDP port and cookie on both sides.
@@ -74,6 +88,29 @@ test('the roles write each web server\'s tunnel.conf and each collector\'s tunne
     assert.ok(line, `${web}'s tunnel ID ${conf.tunnelId} is on its collector's line`);
     assert.deepEqual([line.receivingIp, line.udpPort, line.cookie], [conf.receivingIp, conf.udpPort, conf.cookie], `${web}: both lines agree`);
   }
+});
+
+test('a collector keeps the lines of web servers leaving it (moved, or absent) until prune writes the inventory\'s lines alone', async (t) => {
+  const dir = await scratchDir(t, 'uxt-ansible-leaving-');
+  const out = join(dir, 'out');
+  await mkdir(out);
+  await renderRole(join(dir, 'roles'), 'receive', 'tunnels.conf.j2', out);
+  // coll1 as an earlier run left it: web1, web4 (now absent) and a web server since moved to another collector
+  // (with a cookie); coll2 has no file yet.
+  const moved = `10.10.10.10 10.10.10.99 - - cookie=${COOKIE}`;
+  await writeFile(join(out, 'coll1.conf'), `# web1\n10.10.10.10 10.10.10.11 - -\n# web4\n10.10.10.10 10.10.10.14 - -\n# web9\n${moved}\n`);
+  const play = (keep: boolean) => ({ name: 'collectors', hosts: 'ux_tunnel_collectors', connection: 'local', gather_facts: false, roles: [{ role: 'render_receive', vars: { ux_tunnel_receive_keep_leaving: keep } }] });
+  await renderPlays(dir, [play(true)]);
+  const web1 = '10.10.10.10 10.10.10.11 - -';
+  const web2 = `10.10.10.10 10.10.10.12 - - udp=1702 cookie=${COOKIE}`;
+  assert.deepEqual(await confLines(out, 'coll1'), [web1, web2, '10.10.10.10 10.10.10.14 - -', moved], 'the first play: the inventory\'s lines, and the leaving ones as they were');
+  assert.deepEqual(await confLines(out, 'coll2'), ['10.10.20.10 203.0.113.7 - 192.168.1.20', '10.10.20.10 10.10.20.15 - 77'], 'a collector without a file keeps nothing');
+  const kept = await readFile(join(out, 'coll1.conf'), 'utf8');
+  await renderPlays(dir, [play(true)]);
+  assert.equal(await readFile(join(out, 'coll1.conf'), 'utf8'), kept, 'run again before the web servers moved: the same file (no change)');
+  await renderPlays(dir, [play(false)]);
+  assert.deepEqual(await confLines(out, 'coll1'), [web1, web2], 'prune: the inventory\'s lines alone');
+  assert.equal(parseTunnelsConf('coll1', kept).tunnels.length, 4, 'the kept file is one ux-tunnel reads');
 });
 
 test('ansible-lint passes the collection with the production profile', async (t) => {

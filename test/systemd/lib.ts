@@ -42,10 +42,11 @@ export async function isActive(unit: string): Promise<string> {
  * units stay the package's own (ordering, Restart=, PartOf=, ExecStop...), only the network namespace is the test's
  * host. (NetworkNamespacePath= alone would leave /sys showing the lab's own interfaces.) `ip netns exec` itself needs
  * two things the hardened units withhold: CAP_SYS_ADMIN (setns, its own /sys mount) and the net and mount namespaces;
- * the drop-in adds only those to the units' own lists.
+ * the drop-in adds only those to the units' own lists. `unitDir`: where the unit files are (the package's, unpacked,
+ * when the drop-in must be there before the package is installed).
  */
-export async function placeInNamespace(unit: string, ns: Pick<Netns, 'name'>): Promise<void> {
-  const text = await readFile(`${UNIT_DIR}/${unit}`, 'utf8');
+export async function placeInNamespace(unit: string, ns: Pick<Netns, 'name'>, unitDir = UNIT_DIR): Promise<void> {
+  const text = await readFile(`${unitDir}/${unit}`, 'utf8');
   const lines = ['[Service]', 'CapabilityBoundingSet=CAP_SYS_ADMIN', 'RestrictNamespaces=net mnt'];
   for (const match of text.matchAll(/^(Exec(?:Start|Reload|Stop))=(.*)$/gm)) {
     lines.push(`${match[1]}=`, `${match[1]}=/usr/bin/ip netns exec ${ns.name} ${match[2]}`);
@@ -56,6 +57,14 @@ export async function placeInNamespace(unit: string, ns: Pick<Netns, 'name'>): P
 
 export async function removeDropIns(units: readonly string[]): Promise<void> {
   for (const unit of units) await rm(`/etc/systemd/system/${unit}.d`, { recursive: true, force: true });
+}
+
+/** After a test: both sides' units stopped and disabled, the drop-ins and the packages gone, systemd reloaded. */
+export async function removeBothSides(): Promise<void> {
+  await systemctl('disable', '--now', ...TRANSMIT, ...RECEIVE);
+  await removeDropIns([...TRANSMIT, ...RECEIVE]);
+  await packageCommand(null, { UX_TUNNEL_FORCE_REMOVE: '1' }, 'dpkg', '--purge', 'ux-tunnel-transmit', 'ux-tunnel-receive');
+  await systemctl('daemon-reload');
 }
 
 export async function waitFor<T>(what: string, timeoutMs: number, probe: () => Promise<T | null | undefined | false>): Promise<T> {

@@ -16,7 +16,7 @@ import { kernelSnapshot } from '../kernel/lib/receive-lab.js';
 import { debWithVersion, mustPass, packageCommand, packageFile, VERSION } from '../kernel/lib/packages.js';
 import { startFetchLoop } from '../kernel/lib/fetch-loop.js';
 import { exec } from '../../src/kernel/exec.js';
-import { installBothSides, isActive, journal, mainPid, RECEIVE, removeDropIns, systemctl, systemctlOk, TRANSMIT, TUNNELS_CONF, waitFor } from './lib.js';
+import { installBothSides, isActive, journal, mainPid, RECEIVE, removeBothSides, systemctl, systemctlOk, TRANSMIT, TUNNELS_CONF, waitFor } from './lib.js';
 
 
 interface Health { state: string; keepalives: number; lostFrames: number; sequenceGaps: number; lastKeepalive: string | null; interval: number | null }
@@ -26,12 +26,7 @@ test('under systemd: enable --now, reload (good and broken), keepalive and monit
   assert.equal((await readFile('/proc/1/comm', 'utf8')).trim(), 'systemd', 'the systemd lab: systemd is PID 1');
   const dir = await scratchDir(t, 'uxt-systemd-');
   const lab = await createTransmitLab(t, dir);
-  t.after(async () => {
-    await systemctl('disable', '--now', ...TRANSMIT, ...RECEIVE);
-    await removeDropIns([...TRANSMIT, ...RECEIVE]);
-    await packageCommand(null, { UX_TUNNEL_FORCE_REMOVE: '1' }, 'dpkg', '--purge', 'ux-tunnel-transmit', 'ux-tunnel-receive');
-    await systemctl('daemon-reload');
-  });
+  t.after(removeBothSides);
   const webBefore = await lab.webSnapshot();
   const collectorBefore = await kernelSnapshot(lab.collector);
   await installBothSides(lab.collector, lab.web);

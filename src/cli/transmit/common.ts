@@ -29,12 +29,12 @@ export function loadConfig(file: string): TunnelConf {
 export { makeRunner } from '../main.js';
 
 /** Root and modules first (a dry run needs neither and loads nothing), then the kernel state. */
-export async function prepareKernel(command: string, runner: KernelRunner): Promise<TransmitKernelState> {
+export async function prepareKernel(command: string, runner: KernelRunner, encrypted = false): Promise<TransmitKernelState> {
   if (!runner.dryRun) {
     requireNetAdmin(`${PROGRAM} ${command}`);
     await ensureModules(TRANSMIT_MODULES);
   }
-  return readTransmitState(runner);
+  return readTransmitState(runner, encrypted);
 }
 
 /** The config checked against this host: the NIC exists, the transmit IP is local. Throws before any change. */

@@ -60,8 +60,8 @@ export function transmitReport(state: TransmitKernelState, conf: TunnelConf | nu
     const lost = tx ? tx.errors + tx.dropped : 0;
     if (lost > 0) problems.push(`encryption: ${WG_TRANSMIT_IF} dropped ${lost} packets of the mirror (no WireGuard session with the collector at the time, or the encryption fell behind; ip -s link show ${WG_TRANSMIT_IF})`);
     const behind = encryptionBacklogDrops(state);
-    if (behind > 0) {
-      problems.push(`encryption: WireGuard dropped ${behind} packets of the mirror that ${SESSION_IF} handed it (it queues at most 1024 per peer and drops, without counting them, what it cannot encrypt in time): ` +
+    if (behind.dropped > 0) {
+      problems.push(`encryption: WireGuard dropped ${behind.exact ? '' : 'at least '}${behind.dropped} packets of the mirror that ${SESSION_IF} handed it (it queues at most 1024 per peer and drops, without counting them, what it cannot encrypt in time): ` +
         `the mirror outran this host's encryption; cap it below what ${WG_TRANSMIT_IF} sends per second with budget-mbit=N in ${conf.file} (shed frames are then counted), or mirror fewer ports`);
     }
   }
@@ -106,11 +106,15 @@ function filterRow(f: TcFilter): FilterRow {
 
 /**
  * Packets of the tunnel WireGuard took and never sent. Each L2TP packet is one WireGuard packet (its MTU is above the
- * tunnel's largest: transport/wireguard.ts), and both interfaces are made by start, so the difference of their
- * transmit counters is exact; WireGuard's own keepalives only make it smaller (never a false alarm).
+ * tunnel's largest: transport/wireguard.ts), so ruei-tun1's tx packets less what WireGuard sent of them is exact when
+ * the count of its data packets is there (transport/wireguard-sent.ts: made with ruei-tun1, so both count from zero).
+ * Without it (no nftables), ruei-wg1's tx counter stands in: it also counts WireGuard's keepalives and handshakes, so
+ * the difference is only a lower bound (never a false alarm; `exact` false).
  */
-export function encryptionBacklogDrops(state: Pick<TransmitKernelState, 'links'>): number {
+export function encryptionBacklogDrops(state: Pick<TransmitKernelState, 'links' | 'wgSentPackets'>): { dropped: number; exact: boolean } {
   const tx = (name: string) => state.links.find((l) => l.name === name)?.tx?.packets;
-  const [into, out] = [tx(SESSION_IF), tx(WG_TRANSMIT_IF)];
-  return into === undefined || out === undefined ? 0 : Math.max(0, into - out);
+  const into = tx(SESSION_IF);
+  const exact = typeof state.wgSentPackets === 'number';
+  const out = exact ? state.wgSentPackets! : tx(WG_TRANSMIT_IF);
+  return { dropped: into === undefined || out === undefined ? 0 : Math.max(0, into - out), exact };
 }

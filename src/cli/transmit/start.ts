@@ -22,7 +22,7 @@ export async function runStart(args: ParsedArgs, command = 'start', afterDryStop
   const file = transmitConfigPath(args);
   const conf = loadConfig(file); // validated before the kernel is even read
   const runner = makeRunner(isDryRun(args));
-  const current = await prepareKernel(command, runner);
+  const current = await prepareKernel(command, runner, conf.wireguard !== null);
   if (conf.budget && !runner.dryRun) {
     await ensureModules(BUDGET_MODULES);
     const old = budgetTooOld((await runner.probe(['tc', '-V'])).stdout);

@@ -5,20 +5,20 @@
 //                       +--- ns lan: bridge br0 ---+-- web2 10.3.0.12  nginx
 //   coll1 10.3.0.21  ---+    (receive role)        +-- web3 10.3.0.13  nginx
 //   coll2 10.3.0.22  ---+                          +-- web4 10.3.0.14  nginx
-//
-// SSH without a listener: each host's ProxyCommand starts `sshd -i` inside that host's namespace (inetd mode: one
-// sshd per connection on the pipe), so no port is opened anywhere and every command Ansible runs lands in the host.
+// (SSH and ansible-playbook: ansible-controller.ts.)
 import { randomBytes } from 'node:crypto';
-import { existsSync } from 'node:fs';
-import { mkdir, symlink, writeFile } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { createNetns, type Cleanup, type Netns } from './netns.js';
 import { startNginx } from './nginx.js';
-import { exec, execOrThrow } from '../../../src/kernel/exec.js';
+import { createAnsibleController, type PlayResult } from './ansible-controller.js';
+import { execOrThrow } from '../../../src/kernel/exec.js';
 
-const ROOT = resolve(import.meta.dirname, '..', '..', '..', '..');
+export type { PlayResult };
 export const WEB_IPS = { web1: '10.3.0.11', web2: '10.3.0.12', web3: '10.3.0.13', web4: '10.3.0.14' } as const;
 export const COLLECTOR_IPS = { coll1: '10.3.0.21', coll2: '10.3.0.22' } as const;
+/** The web servers' keepalive interval in the test's inventory (seconds): the product's default. */
+export const KEEPALIVE_INTERVAL = 20;
 export type WebName = keyof typeof WEB_IPS;
 export type CollectorName = keyof typeof COLLECTOR_IPS;
 
@@ -39,14 +39,6 @@ export interface FleetWeb extends FleetHost {
 /** Per web server: its collector and whether it is present; a web server not listed is not in the inventory. */
 export type Assignment = Partial<Record<WebName, { collector: CollectorName; state?: 'present' | 'absent' }>>;
 
-export interface PlayResult {
-  readonly code: number;
-  readonly output: string;
-  /** The PLAY RECAP's counters per host. */
-  readonly recap: Map<string, Record<string, number>>;
-  readonly seconds: number;
-}
-
 export interface AnsibleLab {
   readonly dir: string;
   readonly client: Netns;
@@ -56,25 +48,6 @@ export interface AnsibleLab {
   writeInventory(assignment: Assignment, extra?: Record<string, Record<string, unknown>>): Promise<void>;
   /** ansible-playbook with the collection's example playbook (playbooks/site.yml) and the current inventory. */
   play(): Promise<PlayResult>;
-}
-
-async function sshSetup(dir: string): Promise<{ key: string; sshdConfig: string }> {
-  const ssh = join(dir, 'ssh');
-  await mkdir(ssh, { mode: 0o700 });
-  await execOrThrow(['ssh-keygen', '-q', '-t', 'ed25519', '-N', '', '-C', 'ux-tunnel-ansible-test', '-f', join(ssh, 'id')]);
-  await execOrThrow(['ssh-keygen', '-q', '-t', 'ed25519', '-N', '', '-C', 'ux-tunnel-ansible-host', '-f', join(ssh, 'host')]);
-  await execOrThrow(['cp', join(ssh, 'id.pub'), join(ssh, 'authorized_keys')]);
-  const sshdConfig = join(ssh, 'sshd_config');
-  await writeFile(sshdConfig, [
-    `HostKey ${join(ssh, 'host')}`, `AuthorizedKeysFile ${join(ssh, 'authorized_keys')}`, 'PermitRootLogin prohibit-password',
-    'PasswordAuthentication no', 'KbdInteractiveAuthentication no', 'UsePAM no', 'StrictModes no', 'PidFile none',
-    'Subsystem sftp internal-sftp', 'LogLevel ERROR',
-    // bash reads ~/.bashrc for every command sshd runs (Debian builds it so) unless it is a nested shell: the lab's root
-    // account is this machine's, whose .bashrc starts pyenv, and that cost 10 s per command on one emulated CPU (each
-    // Ansible task is one or more commands per host). SHLVL=1 makes the session's bash a nested one: 1 s per command.
-    'SetEnv SHLVL=1', '',
-  ].join('\n'));
-  return { key: join(ssh, 'id'), sshdConfig };
 }
 
 export async function createAnsibleLab(t: Cleanup, dir: string): Promise<AnsibleLab> {
@@ -112,37 +85,9 @@ export async function createAnsibleLab(t: Cleanup, dir: string): Promise<Ansible
     collectors[name] = { name, ns: await plug(name, ip), ip, ...(await hostDirs(name, 'receive')) };
   }
 
-  const { key, sshdConfig } = await sshSetup(dir);
-  // sshd's privilege separation directory; made only when missing, and removed again then.
-  if (!existsSync('/run/sshd')) {
-    await mkdir('/run/sshd', { mode: 0o755 });
-    t.after(() => exec(['rmdir', '/run/sshd']));
-  }
-  // The collection as Ansible finds an installed one: COLLECTIONS/ansible_collections/ux_tunnel/fleet.
-  await mkdir(join(dir, 'collections', 'ansible_collections', 'ux_tunnel'), { recursive: true });
-  await symlink(join(ROOT, 'ansible'), join(dir, 'collections', 'ansible_collections', 'ux_tunnel', 'fleet'));
-  const config = join(dir, 'ansible.cfg');
-  await writeFile(config, [
-    '[defaults]', `collections_path = ${join(dir, 'collections')}`, 'forks = 6', 'host_key_checking = False',
-    `local_tmp = ${join(dir, 'ansible-local')}`, `remote_tmp = ${join(dir, 'ansible-remote')}`, 'interpreter_python = /usr/bin/python3',
-    // A host's connection stays open for the whole test: a collector waits idle while the web servers' play runs
-    // (over 5 minutes on one emulated CPU), and a master that expired just as Ansible used it failed the play with
-    // "Broken pipe" (UNREACHABLE); retries as an operator's ansible.cfg would have them.
-    '[ssh_connection]', 'pipelining = True', `control_path_dir = ${join(dir, 'cp')}`, 'retries = 3',
-    'ssh_args = -o ControlMaster=auto -o ControlPersist=3600s -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o LogLevel=ERROR', '',
-  ].join('\n'));
-  // The SSH control masters and their sshd run in no namespace of ours: end them with the test (they name dir).
-  t.after(() => exec(["pkill", "-f", join(dir, "cp")]));
-
+  const controller = await createAnsibleController(t, dir);
   const inventory = join(dir, 'inventory.yml');
-  const hostVars = (host: FleetHost) => ({
-    ansible_host: host.name,
-    ansible_user: 'root',
-    ansible_ssh_private_key_file: key,
-    ansible_ssh_common_args: `-o ProxyCommand="ip netns exec ${host.ns.name} /usr/sbin/sshd -i -f ${sshdConfig}"`,
-    ux_tunnel_ruei_home: host.rueiHome,
-    ux_tunnel_run_dir: host.runDir,
-  });
+  const hostVars = (host: FleetHost) => ({ ...controller.hostVars(host.name, host.ns), ux_tunnel_ruei_home: host.rueiHome, ux_tunnel_run_dir: host.runDir });
   return {
     dir, client, webs, collectors,
     async writeInventory(assignment, extra = {}) {
@@ -159,29 +104,16 @@ export async function createAnsibleLab(t: Cleanup, dir: string): Promise<Ansible
         }];
       }));
       const coll = Object.fromEntries(Object.values(collectors).map((c) => [c.name, { ...hostVars(c), ux_tunnel_receiving_ip: c.ip, ...extra[c.name] }]));
-      // Keepalives every 10 s: each one reads the counters with three tc runs, and at 2 s the senders of three web
-      // servers took most of one emulated CPU (a skipped task then cost 10 s).
+      // Keepalives every 20 s (the default): each one reads the counters with three tc runs, and at 2 s the senders of
+      // three web servers took most of one emulated CPU (a skipped task then cost 10 s).
       const text = {
         all: { vars: common, children: {
           ux_tunnel_collectors: { hosts: coll },
-          ux_tunnel_web_servers: { vars: { ux_tunnel_mirror_if: 'eth0', ux_tunnel_ports: ['i80'], ux_tunnel_keepalive_interval: 10 }, hosts: web },
+          ux_tunnel_web_servers: { vars: { ux_tunnel_mirror_if: 'eth0', ux_tunnel_ports: ['i80'], ux_tunnel_keepalive_interval: KEEPALIVE_INTERVAL }, hosts: web },
         } },
       };
       await writeFile(inventory, `${JSON.stringify(text, null, 2)}\n`); // JSON is YAML
     },
-    async play() {
-      const started = Date.now();
-      const result = await exec(['ansible-playbook', '-i', inventory, join(ROOT, 'ansible', 'playbooks', 'site.yml')], {
-        // The log has a timestamp per task: in the lab's job directory when there is one (readable from the host while it runs).
-        env: { ...process.env, ANSIBLE_CONFIG: config, ANSIBLE_HOME: join(dir, 'ansible-home'), ANSIBLE_NOCOLOR: '1', ANSIBLE_FORCE_COLOR: '0', ANSIBLE_LOG_PATH: join(process.env.LAB_JOB_DIR ?? dir, 'ansible.log') },
-        timeoutMs: 1_500_000,
-      });
-      const output = `${result.stdout}${result.stderr}`;
-      const recap = new Map<string, Record<string, number>>();
-      for (const match of output.matchAll(/^(\S+)\s+:\s+((?:\w+=\d+\s*)+)$/gm)) {
-        recap.set(match[1]!, Object.fromEntries([...match[2]!.matchAll(/(\w+)=(\d+)/g)].map((m) => [m[1]!, Number(m[2])])));
-      }
-      return { code: result.code, output, recap, seconds: (Date.now() - started) / 1000 };
-    },
+    play: () => controller.play(inventory),
   };
 }

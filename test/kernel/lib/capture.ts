@@ -40,9 +40,12 @@ export async function startCapture(ns: Netns, dev: string, file: string, filter:
     async stop() {
       // SIGINT ends tcpdump's loop without draining its socket: give frames already on the wire time to be read.
       await new Promise((resolve) => setTimeout(resolve, 500));
-      const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-      child.kill('SIGINT');
-      await exited;
+      // tcpdump may have ended already (its interface was deleted): then there is no exit to wait for.
+      if (child.exitCode === null && child.signalCode === null) {
+        const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+        child.kill('SIGINT');
+        await exited;
+      }
       const dropped = /(\d+) packets? dropped by kernel/.exec(stderr);
       return { ...readPcap(await readFile(file)), droppedByKernel: dropped ? Number(dropped[1]) : -1 };
     },
