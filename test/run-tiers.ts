@@ -58,8 +58,8 @@ function nodeTestArgv(files: string[], tapFile: string, serial: boolean): string
   return [
     process.execPath, '--test', '--enable-source-maps',
     ...(serial ? ['--test-concurrency=1'] : []),
-    // A file's whole run, and each test's unless it says otherwise (the Ansible test took 27 minutes on one emulated
-    // CPU beside another VM); a lab VM is stopped at 90 minutes in any case.
+    // A file's whole run, and each test's unless it says otherwise (the fleet Ansible test took 30 minutes on one
+    // emulated CPU beside another VM); a lab VM is stopped at 90 minutes in any case.
     '--test-timeout=4800000',
     '--test-reporter=spec', '--test-reporter-destination=stdout',
     '--test-reporter=tap', `--test-reporter-destination=${tapFile}`,

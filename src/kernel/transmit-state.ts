@@ -8,7 +8,7 @@ import { readPoliceActions } from './tc-police.js';
 import type { KernelRunner } from './runner.js';
 import { readWgState } from './wireguard.js';
 import { WG_TRANSMIT_IF } from '../transport/wireguard.js';
-import { readWgSent, readWgSentState } from '../transport/wireguard-sent.js';
+import { readWgSentGap, readWgSentState } from '../transport/wireguard-sent.js';
 import { MIRROR_RPS_FILE, parseCpuList, parseCpuMask, SESSION_IF, VETH_IN, VETH_OUT, type TransmitKernelState } from '../model/transmit.js';
 
 interface RawLink {
@@ -60,6 +60,6 @@ export async function readTransmitState(runner: KernelRunner, encrypted = false)
     mirrorRpsMask: links.some((l) => l.name === VETH_OUT) ? parseCpuMask(safeRead(MIRROR_RPS_FILE)) : null,
     onlineCpus: parseCpuList(safeRead('/sys/devices/system/cpu/online')),
     wireguard,
-    ...(wgSent ? { wgSent, wgSentPackets: wgSent === 'present' ? await readWgSent(runner) : null } : {}),
+    ...(wgSent ? { wgSent, wgSentGap: wgSent === 'present' ? await readWgSentGap(runner, SESSION_IF) : null } : {}),
   };
 }

@@ -72,11 +72,12 @@ export interface TransmitKernelState {
   /** Encryption's objects (transport/wireguard.ts); undefined: not read (planner tests), which means none. */
   readonly wireguard?: WgState;
   /**
-   * The count of the tunnel's packets WireGuard sent (transport/wireguard-sent.ts): its table, and the packets counted
-   * while it is there. Undefined: not read (planner tests, or neither encrypted nor asked), which means unavailable.
+   * The count of the tunnel's packets WireGuard sent (transport/wireguard-sent.ts): its table, and while it is there
+   * SESSION_IF's transmitted packets less that count (readWgSentGap). Undefined: not read (planner tests, or neither
+   * encrypted nor asked), which means unavailable.
    */
   readonly wgSent?: WgSentState;
-  readonly wgSentPackets?: number | null;
+  readonly wgSentGap?: number | null;
 }
 
 /** rps_cpus text ("00000000,00000004") as a number; null when unreadable (""). */

@@ -293,6 +293,6 @@ export function stateAfterStop(state: TransmitKernelState): TransmitKernelState 
     filters: state.filters.filter((f) => !isOurFilter(f)),
     police: state.police.filter((a) => !isOurPolice(a)),
     ...(state.wireguard ? { wireguard: NO_WG } : {}),
-    ...(state.wgSent === 'present' ? { wgSent: 'absent' as const, wgSentPackets: null } : {}),
+    ...(state.wgSent === 'present' ? { wgSent: 'absent' as const, wgSentGap: null } : {}),
   };
 }

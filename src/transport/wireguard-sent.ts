@@ -10,6 +10,7 @@
 import { op, type Operation } from '../plan/operation.js';
 import { listIpTables } from '../kernel/fragment-count.js';
 import type { KernelRunner } from '../kernel/runner.js';
+import { readInterfaceCounter } from '../kernel/interface-counters.js';
 import { WG_PORT } from './wireguard.js';
 
 export const WG_SENT_TABLE = 'ux_tunnel_wg_sent';
@@ -17,6 +18,8 @@ const CHAIN = 'count';
 const COUNTER = 'data';
 /** UDP length of a WireGuard keepalive: UDP header 8, data message header 16, the empty payload's tag 16. */
 const KEEPALIVE_UDP_LENGTH = 40;
+/** Long enough for a packet between ruei-tun1 and the wire to be sent (WireGuard encrypts in microseconds). */
+const IN_FLIGHT_MS = 200;
 /** WireGuard's message type of data (the first byte of the UDP payload; little-endian 32 bits). */
 const MESSAGE_DATA = 4;
 
@@ -63,6 +66,31 @@ export const removeWgSent = (state: WgSentState | undefined): Operation[] => (st
 export async function readWgSent(runner: KernelRunner): Promise<number | null> {
   const result = await runner.probe(['nft', '-j', 'list', 'counter', 'ip', WG_SENT_TABLE, COUNTER]);
   return result.code === 0 ? parseWgSent(result.stdout) : null;
+}
+
+/**
+ * The tunnel's packets WireGuard took and has not sent: `tunnelIf`'s transmitted packets less the count, read as one
+ * pair, the interface's counter (sysfs, no process) just before the count. Read apart (status read the links, then
+ * tc and L2TP, then the count: seconds on a slow CPU), the keepalives that passed in between hid as many drops. A
+ * packet being encrypted at that moment shows as one more; a drop never goes away, so a gap is read again a moment
+ * later and the smaller kept. null: no count (no table, or the interface is gone).
+ */
+export async function readWgSentGap(runner: KernelRunner, tunnelIf: string): Promise<number | null> {
+  const once = async (): Promise<number | null> => {
+    let handed: number;
+    try {
+      handed = readInterfaceCounter(tunnelIf, 'tx_packets');
+    } catch {
+      return null;
+    }
+    const sent = await readWgSent(runner);
+    return sent === null ? null : handed - sent;
+  };
+  const first = await once();
+  if (first === null || first <= 0) return first;
+  await new Promise((resolve) => setTimeout(resolve, IN_FLIGHT_MS));
+  const again = await once();
+  return again === null ? first : Math.min(first, again);
 }
 
 export function parseWgSent(json: string): number | null {

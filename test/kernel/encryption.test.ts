@@ -128,9 +128,11 @@ test('encrypted tunnels: no L2TP packet and no mirrored byte on the underlay, ac
   t.diagnostic(`1 MB payload, paced: packets by stage ${JSON.stringify(pacedGrown)}`);
   assert.ok(paced.clientBytes > 1_000_000, `the payload crossed the client's wire (${paced.clientBytes} bytes)`);
   assert.deepEqual(paced.problems, [], `the 1 MB payload is on ruei-mtun, byte-identical (packets by stage ${JSON.stringify(pacedGrown)})`);
-  assert.ok(pacedGrown.tun1 - pacedGrown.sent <= 2 && pacedGrown.tun1 - pacedGrown.sent >= 0, `WireGuard sent every packet of the tunnel, each counted once (${JSON.stringify(pacedGrown)})`);
+  // The stages are read one after the other (ruei-tun1, ruei-wg1, then the count): a keepalive frame passing between
+  // the readings counts in the later ones only (seen: tun1 865, sent 866), so 2 either way.
+  assert.ok(Math.abs(pacedGrown.tun1 - pacedGrown.sent) <= 2, `WireGuard sent every packet of the tunnel, each counted once (${JSON.stringify(pacedGrown)})`);
   // ruei-wg1's tx counts more than the tunnel's packets (WireGuard's keepalives and handshakes): the data count does not.
-  assert.ok(pacedGrown.wg1 >= pacedGrown.sent, `ruei-wg1's tx holds the data packets and WireGuard's own (${JSON.stringify(pacedGrown)})`);
+  assert.ok(pacedGrown.wg1 >= pacedGrown.sent - 2, `ruei-wg1's tx holds the data packets and WireGuard's own (${JSON.stringify(pacedGrown)})`);
 
   const stagesBefore = await stages();
   const burstDone = await captureBoth('burst');
@@ -154,6 +156,9 @@ test('encrypted tunnels: no L2TP packet and no mirrored byte on the underlay, ac
   // status reports the kernel's counters since start (a keepalive frame either way around the call).
   const [low, high] = [Math.max(0, Math.min(gapBefore, gapAfter) - 2), Math.max(0, Math.max(gapBefore, gapAfter) + 2)];
   assert.ok(dropped >= low && dropped <= high, `status counts what the counters say: ${dropped}, counters ${gapBefore}..${gapAfter}`);
+  // Nothing was lost before the burst (the paced download above crossed whole): status's count since start is the
+  // burst's loss, to a keepalive frame either way.
+  assert.ok(Math.abs(dropped - lostInWireguard) <= 2, `status counts WireGuard's drops: ${dropped}, the burst's ${lostInWireguard} (${report.problems.join('; ')})`);
   // Never less than ruei-wg1's counter alone shows (which WireGuard's keepalives and handshakes make smaller).
   assert.ok(dropped >= grown.tun1 - grown.wg1 - 2, `status counts at least the lower bound: ${dropped}, tun1-wg1 ${grown.tun1 - grown.wg1}`);
   // Any loss in the encryption fails the web server's status.

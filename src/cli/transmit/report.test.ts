@@ -18,7 +18,8 @@ test('packets the tunnel handed WireGuard and WireGuard never sent are its silen
 test('with the count of WireGuard\'s data packets, its drops are exact: its keepalives and handshakes hide none', () => {
   // ruei-wg1's tx holds 40 keepalives and handshakes: by it, 2 drops; by the count of data packets, 42.
   const links = [link('ruei-tun1', 10_000), link('ruei-wg1', 9_998)];
-  assert.deepEqual(encryptionBacklogDrops({ links, wgSentPackets: 9_958 }), { dropped: 42, exact: true });
-  assert.deepEqual(encryptionBacklogDrops({ links, wgSentPackets: 10_000 }), { dropped: 0, exact: true });
-  assert.deepEqual(encryptionBacklogDrops({ links, wgSentPackets: null }), { dropped: 2, exact: false }, 'the table is not there: the lower bound');
+  assert.deepEqual(encryptionBacklogDrops({ links, wgSentGap: 42 }), { dropped: 42, exact: true });
+  assert.deepEqual(encryptionBacklogDrops({ links, wgSentGap: 0 }), { dropped: 0, exact: true });
+  assert.deepEqual(encryptionBacklogDrops({ links, wgSentGap: -1 }), { dropped: 0, exact: true }, 'a keepalive sent between the two readings');
+  assert.deepEqual(encryptionBacklogDrops({ links, wgSentGap: null }), { dropped: 2, exact: false }, 'the table is not there: the lower bound');
 });

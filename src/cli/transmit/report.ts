@@ -107,14 +107,13 @@ function filterRow(f: TcFilter): FilterRow {
 /**
  * Packets of the tunnel WireGuard took and never sent. Each L2TP packet is one WireGuard packet (its MTU is above the
  * tunnel's largest: transport/wireguard.ts), so ruei-tun1's tx packets less what WireGuard sent of them is exact when
- * the count of its data packets is there (transport/wireguard-sent.ts: made with ruei-tun1, so both count from zero).
- * Without it (no nftables), ruei-wg1's tx counter stands in: it also counts WireGuard's keepalives and handshakes, so
- * the difference is only a lower bound (never a false alarm; `exact` false).
+ * the count of its data packets is there (transport/wireguard-sent.ts: made with ruei-tun1, so both count from zero;
+ * read as one pair). Without it (no nftables), ruei-wg1's tx counter stands in: it also counts WireGuard's keepalives
+ * and handshakes, so the difference is only a lower bound (never a false alarm; `exact` false).
  */
-export function encryptionBacklogDrops(state: Pick<TransmitKernelState, 'links' | 'wgSentPackets'>): { dropped: number; exact: boolean } {
+export function encryptionBacklogDrops(state: Pick<TransmitKernelState, 'links' | 'wgSentGap'>): { dropped: number; exact: boolean } {
+  if (typeof state.wgSentGap === 'number') return { dropped: Math.max(0, state.wgSentGap), exact: true };
   const tx = (name: string) => state.links.find((l) => l.name === name)?.tx?.packets;
-  const into = tx(SESSION_IF);
-  const exact = typeof state.wgSentPackets === 'number';
-  const out = exact ? state.wgSentPackets! : tx(WG_TRANSMIT_IF);
-  return { dropped: into === undefined || out === undefined ? 0 : Math.max(0, into - out), exact };
+  const [into, out] = [tx(SESSION_IF), tx(WG_TRANSMIT_IF)];
+  return { dropped: into === undefined || out === undefined ? 0 : Math.max(0, into - out), exact: false };
 }
