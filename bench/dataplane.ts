@@ -27,14 +27,16 @@ const DESIGNS: ReadonlyArray<readonly [string, string]> = [
   ['redirect', 'product, collector redirecting into ruei-mtun'],
   ['rps', 'product, collector with RPS on the session interface'],
   ['nopin', 'product without source pinning (port has it, the default)'],
+  ['slowpin', 'product with source pinning without its fast path (as before 2026-12-02)'],
   ['cookie', 'product with a 64-bit cookie'],
   ['wireguard', 'product encrypted (WireGuard)'],
   ['udp', 'product over UDP (udp=1701)'],
+  ['sink', 'product, the switch dropping the tunnel before the collector (the web server\'s own cost)'],
 ];
 /** The options of issue 13, each measured as the product with it: its cost is its production over the product's. */
-const OPTIONS = ['nopin', 'cookie', 'udp', 'wireguard'];
+const OPTIONS = ['nopin', 'slowpin', 'cookie', 'udp', 'wireguard'];
 const UNDERLAYS: ReadonlyArray<{ readonly mtu: number; readonly modes: readonly string[]; readonly loads?: readonly string[] }> = [
-  { mtu: 1500, modes: ['none', 'port', 'budget', 'seed', 'direct', 'nobridge', 'redirect', 'rps', 'nopin', 'cookie', 'udp', 'wireguard'] },
+  { mtu: 1500, modes: ['none', 'port', 'sink', 'budget', 'seed', 'direct', 'nobridge', 'redirect', 'rps', 'nopin', 'slowpin', 'cookie', 'udp', 'wireguard'] },
   { mtu: 9000, modes: ['none', 'port', 'seed', 'direct'], loads: ['200M', '0'] },
 ];
 
@@ -42,7 +44,16 @@ const dropText = (d: Record<string, number>) => Object.entries(d).map(([k, v]) =
 const loadName = (load: string) => (load === '0' ? 'unlimited' : `${load.replace(/M$/, '')} Mbit/s`);
 const completeness = (s: Sample) => (100 * s.mirroredPayload!) / s.receivedBytes;
 
-export async function benchDataPlane(repeat: number, loads: readonly string[]): Promise<Row[]> {
+/** The underlays' modes kept by `designs` (all when null): `none` always, `port` too when an option is measured. */
+function chosen(designs: readonly string[] | null): Array<(typeof UNDERLAYS)[number]> {
+  if (designs === null) return [...UNDERLAYS];
+  return UNDERLAYS.map((u) => {
+    const options = u.modes.some((m) => designs.includes(m) && OPTIONS.includes(m));
+    return { ...u, modes: u.modes.filter((m) => m === 'none' || designs.includes(m) || (m === 'port' && options)) };
+  }).filter((u) => u.modes.length > 1);
+}
+
+export async function benchDataPlane(repeat: number, loads: readonly string[], designs: readonly string[] | null = null): Promise<Row[]> {
   if (!existsSync(resolve(ROOT, 'dist', 'src', 'cli', 'transmit', 'start.js'))) {
     return [{ section: SECTION, name: 'all figures', value: null, unit: '', verdict: 'not measured', note: 'transmit side not available' }];
   }
@@ -50,7 +61,9 @@ export async function benchDataPlane(repeat: number, loads: readonly string[]): 
   try {
     const lab = resolve(ROOT, 'dist', 'bench', 'dataplane-lab.js');
     const sysctls = COLLECTOR_SYSCTLS.length > 0 ? ` --collector-sysctl ${COLLECTOR_SYSCTLS.join(',')}` : '';
-    const runs = UNDERLAYS.map((u) => ({ ...u, loads: u.loads?.filter((l) => loads.includes(l)) ?? loads, out: join(dir, `dataplane-${u.mtu}.json`) }));
+    const unknown = designs?.filter((d) => !DESIGNS.some(([mode]) => mode === d)) ?? [];
+    if (unknown.length > 0) throw new Error(`unknown design(s) ${unknown.join(', ')} (designs: ${DESIGNS.map(([mode]) => mode).join(' ')})`);
+    const runs = chosen(designs).map((u) => ({ ...u, loads: u.loads?.filter((l) => loads.includes(l)) ?? loads, out: join(dir, `dataplane-${u.mtu}.json`) }));
     // One boot for both underlays; every argument is the bench's own (no user input reaches this shell).
     const script = runs.map((u) => `'${process.execPath}' '${lab}' '${u.out}' --repeat ${repeat} --loads ${u.loads.join(',')} --modes ${u.modes.join(',')} --underlay ${u.mtu}${sysctls}`).join(' && ');
     // 4 emulated CPUs: the web server's 3 (the mirror queue on one of them) and one for the network, client and collector.
@@ -96,6 +109,7 @@ function underlayRows(mtu: number, loads: readonly string[], samples: readonly S
         // The option's cost: the product with it against the product as shipped (source pinning on), same load, same run.
         rows.push({ section: SECTION, name: `${at}${loadName(load)}: cost of the option, ${label} / product`, value: bps.median / product.median, unit: 'x', verdict: 'n/a', note: `product ${product.median.toFixed(0)} Mbit/s, with the option ${bps.median.toFixed(0)} Mbit/s` });
       }
+      if (mode === 'sink') continue; // nothing reaches the collector by design: no completeness to show
       const outer = summarize(runs.map((s) => s.outerPackets! / Math.max(1, s.mirroredFrames!)));
       const notes = `collector ${COLLECTOR_SYSCTLS.length > 0 ? 'with the old max_dist 0 tuning' : 'with the kernel defaults'}; outer IP packets/frame ${outer.median.toFixed(2)}; softnet drops ${runs.map((s) => s.softnetDrops).join(', ')}; collector IpReasmFails ${runs.map((s) => s.reasmFails).join(', ')}; drops ${runs.map((s) => dropText(s.drops)).join(' | ')}`;
       // Retransmitted segments are mirrored twice, so bytes alone could hide a few lost frames: a failed reassembly is one.
@@ -113,10 +127,10 @@ function underlayRows(mtu: number, loads: readonly string[], samples: readonly S
 function bestPathRows(production: Map<string, { bps: number; complete: number }>): Row[] {
   const seed = production.get('1500 seed');
   if (!seed) return [];
-  const designOnly = (key: string) => !['seed', 'budget', ...OPTIONS].some((m) => key.endsWith(` ${m}`));
+  const designOnly = (key: string) => !['seed', 'budget', 'sink', ...OPTIONS].some((m) => key.endsWith(` ${m}`));
   const complete = [...production].filter(([key, p]) => designOnly(key) && p.complete >= 99.9);
   const best = complete.sort((a, b) => b[1].bps - a[1].bps)[0];
-  const fastest = [...production].filter(([key]) => !key.endsWith(' seed')).sort((a, b) => b[1].bps - a[1].bps)[0];
+  const fastest = [...production].filter(([key]) => !key.endsWith(' seed') && !key.endsWith(' sink')).sort((a, b) => b[1].bps - a[1].bps)[0];
   const describe = ([key, p]: [string, { bps: number; complete: number }]) => `underlay ${key.replace(' ', ', ')}: ${p.bps.toFixed(0)} Mbit/s, mirror ${p.complete.toFixed(1)} % complete`;
   return [{
     section: SECTION, name: 'unlimited: production, best complete path / seed\'s path on 1500', value: best ? best[1].bps / seed.bps : null, unit: 'x', target: '>= 3.0x',

@@ -1,6 +1,6 @@
 // npm run bench: runs each section, prints one table, writes bench/results/latest.json. Never fails the test suite.
 //
-//   node dist/bench/main.js [--quick] [--loads 200M,0] [SECTION...]
+//   node dist/bench/main.js [--quick] [--loads 200M,0] [--designs nopin,cookie,udp,wireguard] [SECTION...]
 //                                     sections: cli analysis receive dataplane webload (default: all)
 //
 // A run of some sections keeps the other sections' rows from the previous latest.json, each row marked with the
@@ -28,13 +28,16 @@ const quick = process.argv.includes('--quick');
 const loadsAt = process.argv.indexOf('--loads');
 // --loads 200M,0: the data plane's offered loads (iperf3 -b; 0 is unlimited). The targets are at 200M and unlimited.
 const LOADS = loadsAt > 0 ? process.argv[loadsAt + 1]!.split(',') : ['100M', '200M', '0'];
-const only = new Set(process.argv.slice(2).filter((a, i, all) => !a.startsWith('-') && all[i - 1] !== '--loads'));
+// --designs a,b: the data plane's designs to measure (dataplane.ts; `none`, and `port` for the options' costs, always).
+const designsAt = process.argv.indexOf('--designs');
+const DESIGNS = designsAt > 0 ? process.argv[designsAt + 1]!.split(',') : null;
+const only = new Set(process.argv.slice(2).filter((a, i, all) => !a.startsWith('-') && !['--loads', '--designs'].includes(all[i - 1]!)));
 
 const SECTIONS: Section[] = [
   { key: 'cli', title: 'cli latency (host)', run: () => benchCliLatency(quick ? 5 : 20) },
   { key: 'analysis', title: 'analysis (host)', run: () => benchAnalysis(quick ? { large: 200_000, small: 20_000 } : { large: 1_000_000, small: 100_000 }, quick ? 2 : 5) },
   { key: 'receive', title: 'receive control plane (lab)', run: () => benchReceive(quick ? 1 : 3, quick ? [1, 100] : [1, 100, 1000]) },
-  { key: 'dataplane', title: 'data plane (lab)', run: () => benchDataPlane(quick ? 1 : 3, quick ? ['200M'] : LOADS) },
+  { key: 'dataplane', title: 'data plane (lab)', run: () => benchDataPlane(quick ? 1 : 3, quick ? ['200M'] : LOADS, DESIGNS) },
   { key: 'webload', title: 'web load (lab)', run: () => benchWebLoad(quick ? 1 : 2, quick ? [1500] : [1500, 9000]) },
 ];
 

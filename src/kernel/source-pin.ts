@@ -13,6 +13,13 @@
 // WireGuard itself (a peer's key may send only from its allowed addresses), so the rules look at other interfaces only;
 // the `sealed` senders may not send protocol 115 in clear at all; and the WireGuard port is pinned like protocol 115.
 //
+// The common packet, protocol 115 in clear from a configured sender, is accepted by the first rule with one lookup
+// (the `open` set: configured pairs that are not sealed), before the rules that refuse, which would take three set
+// lookups to let it through (what that costs in the lab: bench/README.md). `open` only ever holds pairs those rules
+// would let through, so the verdicts are the same: its new pairs are added last (after `senders` grew and `sealed`
+// shrank), its old ones deleted first. Its `accept` ends only this chain: every other table's chains at prerouting
+// (the host's own firewall) still see the packet.
+//
 // L2TPv3 over UDP (transport/l2tpv3-udp.ts): the `udp_ends` set holds each UDP tunnel's receiving-side-ip . port, and
 // UDP to one of them is pinned like protocol 115. A non-first fragment has no port to match; without its first
 // fragment (which is matched) it never completes a datagram, and reassembly discards it after 30 s.
@@ -39,7 +46,10 @@ export interface PinnedTunnel {
 export type PinState =
   | { readonly kind: 'unavailable' }
   | { readonly kind: 'absent' }
-  | { readonly kind: 'present'; readonly receivers: readonly string[]; readonly senders: readonly string[]; readonly sealed: readonly string[] | null; readonly udpEnds: readonly string[] | null };
+  | {
+    readonly kind: 'present'; readonly receivers: readonly string[]; readonly senders: readonly string[];
+    readonly sealed: readonly string[] | null; readonly udpEnds: readonly string[] | null; readonly open: readonly string[] | null;
+  };
 
 /** start/reload: on or off as asked; config add|remove: keep, which updates the table only when it is there. */
 export type PinMode = 'on' | 'off' | 'keep';
@@ -63,11 +73,12 @@ type Elem = string | { concat?: string[] } | { elem?: { val?: unknown } };
 export function parsePinTable(json: string): PinState {
   const items = (JSON.parse(json) as { nftables?: Array<{ set?: { name?: string; elem?: Elem[] } }> }).nftables ?? [];
   const elems = (name: string) => (items.find((i) => i.set?.name === name)?.set?.elem ?? []).map(elemText).filter((e): e is string => e !== null);
-  // A table made before encryption (or UDP) existed has no `sealed` (`udp_ends`) set (null): it is made again.
+  // A table made before encryption (or UDP, or the fast path) existed has no `sealed` (`udp_ends`, `open`) set (null):
+  // it is made again.
   const has = (name: string) => items.some((i) => i.set?.name === name);
   return {
     kind: 'present', receivers: elems('receivers'), senders: elems('senders'),
-    sealed: has('sealed') ? elems('sealed') : null, udpEnds: has('udp_ends') ? elems('udp_ends') : null,
+    sealed: has('sealed') ? elems('sealed') : null, udpEnds: has('udp_ends') ? elems('udp_ends') : null, open: has('open') ? elems('open') : null,
   };
 }
 
@@ -102,24 +113,24 @@ export function planPin(desired: readonly PinnedTunnel[], state: PinState | unde
   const none = { before: [], after: [], problem: null };
   if (!state) return none;
   if (mode === 'off') return { ...none, after: state.kind === 'present' ? [deleteTable()] : [] };
+  const sealed = [...new Set(desired.filter((t) => t.wireguard).map(pairOf))];
   const want = {
     receivers: [...new Set(desired.map((t) => t.receivingIp))],
     senders: [...new Set(desired.map(pairOf))],
-    sealed: [...new Set(desired.filter((t) => t.wireguard).map(pairOf))],
+    sealed,
     udp_ends: [...new Set(desired.filter((t) => t.udpPort).map(udpEndOf))],
+    open: [...new Set(desired.map(pairOf))].filter((pair) => !sealed.includes(pair)),
   };
-  if (state.kind === 'present' && state.sealed !== null && state.udpEnds !== null) {
-    const have = { receivers: state.receivers, senders: state.senders, sealed: state.sealed, udp_ends: state.udpEnds };
+  if (state.kind === 'present' && state.sealed !== null && state.udpEnds !== null && state.open !== null) {
+    const have = { receivers: state.receivers, senders: state.senders, sealed: state.sealed, udp_ends: state.udpEnds, open: state.open };
     const missing = (want: readonly string[], have: readonly string[]) => want.filter((w) => !have.includes(w));
     const sets = ['receivers', 'senders', 'sealed', 'udp_ends'] as const;
-    // Allowed senders first, sealed ones and pinned ports last; on the way out the reverse (never a moment too strict or too open).
-    const before = sets.map((set) => [set, missing(want[set], have[set])] as const);
-    const after = [...sets].reverse().map((set) => [set, missing(have[set], want[set])] as const);
-    return {
-      before: before.filter(([, list]) => list.length > 0).map(([set, list]) => elements(set, list, 'add')),
-      after: after.filter(([, list]) => list.length > 0).map(([set, list]) => elements(set, list, 'delete')),
-      problem: null,
-    };
+    // Allowed senders first, sealed ones and pinned ports last; on the way out the reverse (never a moment too strict or
+    // too open). The fast path's pairs leave before anything else changes and come last.
+    const before = [['open', missing(have.open, want.open), 'delete'] as const, ...sets.map((set) => [set, missing(want[set], have[set]), 'add'] as const)];
+    const after = [...[...sets].reverse().map((set) => [set, missing(have[set], want[set]), 'delete'] as const), ['open', missing(want.open, have.open), 'add'] as const];
+    const run = (list: ReadonlyArray<readonly [string, string[], 'add' | 'delete']>) => list.filter(([, l]) => l.length > 0).map(([set, l, verb]) => elements(set, l, verb));
+    return { before: run(before), after: run(after), problem: null };
   }
   if ((mode === 'keep' && state.kind !== 'present') || desired.length === 0) return none;
   if (state.kind === 'unavailable') {
@@ -137,9 +148,12 @@ export function planPin(desired: readonly PinnedTunnel[], state: PinState | unde
       op('nft', ['add', 'set', 'ip', PIN_TABLE, 'senders', '{ type ipv4_addr . ipv4_addr ; }']),
       op('nft', ['add', 'set', 'ip', PIN_TABLE, 'sealed', '{ type ipv4_addr . ipv4_addr ; }']),
       op('nft', ['add', 'set', 'ip', PIN_TABLE, 'udp_ends', '{ type ipv4_addr . inet_service ; }']),
+      op('nft', ['add', 'set', 'ip', PIN_TABLE, 'open', '{ type ipv4_addr . ipv4_addr ; }']),
       op('nft', ['add', 'set', 'ip', PIN_TABLE, 'refused', `{ type ipv4_addr ; size ${REFUSED_SIZE} ; flags dynamic ; }`]),
       ...fill('receivers', want.receivers), ...fill('senders', want.senders), ...fill('sealed', want.sealed), ...fill('udp_ends', want.udp_ends),
+      ...fill('open', want.open),
       op('nft', ['add', 'chain', 'ip', PIN_TABLE, CHAIN, '{ type filter hook prerouting priority -450 ; policy accept ; }']),
+      op('nft', ['add', 'rule', 'ip', PIN_TABLE, CHAIN, 'ip', 'protocol', '115', 'ip', 'saddr', '.', 'ip', 'daddr', '@open', 'accept']),
       op('nft', ['add', 'rule', 'ip', PIN_TABLE, CHAIN, 'ip', 'protocol', '115', ...notDecrypted, 'ip', 'daddr', '@receivers',
         'ip', 'saddr', '.', 'ip', 'daddr', '!=', '@senders', ...refuse]),
       op('nft', ['add', 'rule', 'ip', PIN_TABLE, CHAIN, 'ip', 'protocol', '115', ...notDecrypted, 'ip', 'saddr', '.', 'ip', 'daddr', '@sealed', ...refuse]),

@@ -62,9 +62,12 @@ export function planWgSent(collector: string | null, state: WgSentState | undefi
 
 export const removeWgSent = (state: WgSentState | undefined): Operation[] => (state === 'present' ? [deleteTable()] : []);
 
+/** The command that lists the count (JSON, for parseWgSent); the benchmark reads it too. */
+export const WG_SENT_LIST: readonly string[] = ['nft', '-j', 'list', 'counter', 'ip', WG_SENT_TABLE, COUNTER];
+
 /** The packets counted so far; null when the table is not there or cannot be read. */
 export async function readWgSent(runner: KernelRunner): Promise<number | null> {
-  const result = await runner.probe(['nft', '-j', 'list', 'counter', 'ip', WG_SENT_TABLE, COUNTER]);
+  const result = await runner.probe([...WG_SENT_LIST]);
   return result.code === 0 ? parseWgSent(result.stdout) : null;
 }
 

@@ -28,6 +28,7 @@ test('a spoofer sending a configured session ID: none of its frames on ruei-mtun
   await writeLines(lab.config, [configLine(sender)]);
   t.after(() => lab.cli('stop'));
   const started = await lab.cliOk('start', '--dry-run');
+  assert.match(started.stdout, /^\[#\] nft add rule ip ux_tunnel_pin pin ip protocol 115 ip saddr \. ip daddr @open accept$/m);
   assert.match(started.stdout, /^\[#\] nft add rule ip ux_tunnel_pin pin ip protocol 115 iifname '!=' ruei-wg0 ip daddr @receivers ip saddr \. ip daddr '!=' @senders update @refused '\{ ip saddr counter \}' drop$/m);
   await lab.cliOk('start');
 
@@ -50,13 +51,16 @@ test('a spoofer sending a configured session ID: none of its frames on ruei-mtun
   const text = (await lab.cli('status')).stdout;
   assert.match(text, new RegExp(`^\\[warn\\] refused: ${spoofer.ip.replaceAll('.', '\\.')}, ${spoofed} packets: not in tunnels\\.conf`, 'm'));
 
-  // config add and remove update the allowed senders in place (the rule and the counts stay).
+  // config add and remove update the allowed senders, and the fast path's (open: not encrypted), in place (the rules
+  // and the counts stay).
   await lab.cliOk('config', 'add', '10.10.10.10', '10.10.10.77');
-  const table = async () => (await lab.collector.run('nft', 'list', 'set', 'ip', 'ux_tunnel_pin', 'senders')).stdout;
-  assert.match(await table(), /10\.10\.10\.77 \. 10\.10\.10\.10/);
+  const set = async (name: string) => (await lab.collector.run('nft', 'list', 'set', 'ip', 'ux_tunnel_pin', name)).stdout;
+  for (const name of ['senders', 'open']) assert.match(await set(name), /10\.10\.10\.77 \. 10\.10\.10\.10/, `${name} has the added sender`);
   await lab.cliOk('config', 'remove', '10.10.10.77');
-  assert.doesNotMatch(await table(), /10\.10\.10\.77/);
-  assert.match(await table(), /10\.10\.10\.11 \. 10\.10\.10\.10/);
+  for (const name of ['senders', 'open']) {
+    assert.doesNotMatch(await set(name), /10\.10\.10\.77/, `${name} no longer has the removed sender`);
+    assert.match(await set(name), /10\.10\.10\.11 \. 10\.10\.10\.10/);
+  }
 
   // The check can fail: with pinning off, the same spoofer does put frames into ruei-mtun.
   await lab.cliOk('reload', '--source-pinning', 'off');
