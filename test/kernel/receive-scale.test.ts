@@ -23,9 +23,9 @@ test('1000 tunnels start; a reload adding one runs only its operations; stop rem
 
   const start = await lab.cliOk('start');
   // 6 per tunnel, 3 for ruei-mtun, 1 for the block's filter, 6 for the fragment counter's nftables table (3 rules:
-  // L2TP over IP, over UDP, WireGuard), 13 for source pinning's (5 sets, those not empty filled with one command each
-  // whatever the number of tunnels, 4 rules).
-  assert.match(start.stdout, /1000 added .*; 6023 command\(s\) run/);
+  // L2TP over IP, over UDP, WireGuard), 16 for source pinning's (6 sets, those not empty filled with one command each
+  // whatever the number of tunnels, 5 rules: the fast path and 4 refusing).
+  assert.match(start.stdout, /1000 added .*; 6026 command\(s\) run/);
   const status = JSON.parse((await lab.cliOk('status', '--json')).stdout) as { configured: number; present: number; tunnels: Array<{ interface: string; ifindex: number }> };
   assert.equal(status.configured, 1000);
   assert.equal(status.present, 1000);
@@ -35,16 +35,16 @@ test('1000 tunnels start; a reload adding one runs only its operations; stop rem
   const filters = JSON.parse((await collector.run('tc', '-j', 'filter', 'show', 'block', '1381320009')).stdout) as Array<{ options?: unknown }>;
   assert.equal(filters.filter((f) => f.options).length, 1, 'one filter serves all 1000 tunnels');
 
-  // One more tunnel: the dry run shows exactly its seven commands (six, and its sender allowed), and the apply runs
-  // exactly those.
+  // One more tunnel: the dry run shows exactly its eight commands (six, its sender allowed, then put on source
+  // pinning's fast path), and the apply runs exactly those.
   const extra = `${COLLECTOR_IP} 10.30.0.1 - -`;
   await writeFile(lab.config, `${[...thousand, extra].join('\n')}\n`);
   const dry = await lab.cliOk('reload', '--dry-run');
   const commands = dry.stdout.split('\n').filter((l) => l.startsWith('[#] '));
-  assert.equal(commands.length, 7, commands.join('\n'));
+  assert.equal(commands.length, 8, commands.join('\n'));
   for (const command of commands) assert.ok(/ruei-mtun-01000|169738241|10\.30\.0\.1 \./.test(command), `only the new tunnel's commands: ${command}`);
   const reload = await lab.cliOk('reload');
-  assert.match(reload.stdout, /1 added \(ruei-mtun-01000\), 0 removed, 0 replaced, 0 repaired, 1000 unchanged; 7 command\(s\) run/);
+  assert.match(reload.stdout, /1 added \(ruei-mtun-01000\), 0 removed, 0 replaced, 0 repaired, 1000 unchanged; 8 command\(s\) run/);
   const after = JSON.parse((await lab.cliOk('status', '--json')).stdout) as typeof status;
   assert.equal(after.present, 1001);
   assert.deepEqual(after.tunnels.slice(0, 1000).map((r) => r.ifindex), status.tunnels.map((r) => r.ifindex), 'no existing tunnel was recreated');
