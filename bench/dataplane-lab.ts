@@ -15,9 +15,10 @@
 // product with each option of issue 13: nopin (the collector without source pinning, which `port` has, by default),
 // cookie (a 64-bit L2TPv3 cookie on both lines), wireguard (the tunnel encrypted), udp (L2TPv3 over UDP port 1701);
 // slowpin (the product with source pinning's fast path emptied: every packet through the refusing rules, as before
-// that path existed); and sink, to tell the web server's own cost from the lab's: the product, with the switch dropping the tunnel's
-// packets on their way to the collector (no reassembly, decapsulation or copy there), because in the lab every host's
-// CPUs share this machine's cores, where on real hosts the collector's work never takes the web server's CPU. --underlay 9000: the web server's and collector's links
+// that path existed); and sink, to tell the web server's own cost from the lab's: the product, with the switch
+// dropping the tunnel's packets on their way to the collector (no reassembly, decapsulation or copy there), because in
+// the lab every host's CPUs share this machine's cores, where on real hosts the collector's work never takes the web
+// server's CPU. --underlay 9000: the web server's and collector's links
 // and the switch ports to them at MTU 9000, the client's at 1500 (production frames stay 1514 bytes and cross whole).
 //
 //   ns client 10.0.0.1 --+                       +-- ns web 10.0.0.2 (iperf3 -s, ux-tunnel-transmit, mirror on eth0)
@@ -30,7 +31,7 @@ import { exec, execOrThrow, spawnStream } from '../src/kernel/exec.js';
 import { argFlag, ROOT } from './lib/measure.js';
 import { parseCpuList } from '../src/model/transmit.js';
 import { PIN_TABLE } from '../src/kernel/source-pin.js';
-import { dropCounters, grown, ipCounters, link, nstat, softnetDrops } from './lib/dataplane-counters.js';
+import { dropCounters, grown, inNs, ipCounters, link, nstat, softnetDrops } from './lib/dataplane-counters.js';
 
 const out = process.argv[2];
 if (!out) throw new Error('usage: dataplane-lab.js OUT.json [--repeat N] [--seconds S] [--loads 50M,...,0]');
@@ -70,7 +71,6 @@ const PORT = 5201;
 // Ethernet 14 + IPv4 20 + TCP 20 + timestamps 12: every segment of a Linux iperf3 stream carries the timestamp option.
 const HEADERS = 66;
 
-const inNs = (ns: string, ...argv: string[]) => ['ip', 'netns', 'exec', ns, ...argv];
 const env = { ...process.env, UX_TUNNEL_RUN_DIR: join(work, 'run') };
 // Each host's config in a directory of its own, as on two hosts: the WireGuard key lives next to the config file.
 const WEB_CONF = join(work, 'web', 'tunnel.conf');

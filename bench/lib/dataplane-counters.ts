@@ -9,7 +9,8 @@ export interface Hosts {
   readonly collector: string;
   readonly lan: string;
 }
-const inNs = (ns: string, ...argv: string[]) => ['ip', 'netns', 'exec', ns, ...argv];
+/** argv run inside network namespace `ns`. */
+export const inNs = (ns: string, ...argv: string[]) => ['ip', 'netns', 'exec', ns, ...argv];
 
 export async function link(ns: string, dev: string): Promise<{ rxPackets: number; rxBytes: number; txPackets: number; txBytes: number; rxDropped: number; txDropped: number }> {
   const l = (JSON.parse((await execOrThrow(inNs(ns, 'ip', '-j', '-s', 'link', 'show', 'dev', dev))).stdout) as Array<{ stats64: Record<'rx' | 'tx', { packets: number; bytes: number; dropped: number }> }>)[0]!;

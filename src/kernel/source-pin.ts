@@ -113,13 +113,14 @@ export function planPin(desired: readonly PinnedTunnel[], state: PinState | unde
   const none = { before: [], after: [], problem: null };
   if (!state) return none;
   if (mode === 'off') return { ...none, after: state.kind === 'present' ? [deleteTable()] : [] };
+  const senders = [...new Set(desired.map(pairOf))];
   const sealed = [...new Set(desired.filter((t) => t.wireguard).map(pairOf))];
   const want = {
     receivers: [...new Set(desired.map((t) => t.receivingIp))],
-    senders: [...new Set(desired.map(pairOf))],
+    senders,
     sealed,
     udp_ends: [...new Set(desired.filter((t) => t.udpPort).map(udpEndOf))],
-    open: [...new Set(desired.map(pairOf))].filter((pair) => !sealed.includes(pair)),
+    open: senders.filter((pair) => !sealed.includes(pair)),
   };
   if (state.kind === 'present' && state.sealed !== null && state.udpEnds !== null && state.open !== null) {
     const have = { receivers: state.receivers, senders: state.senders, sealed: state.sealed, udp_ends: state.udpEnds, open: state.open };
