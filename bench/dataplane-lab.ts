@@ -18,8 +18,9 @@
 // that path existed); and sink, to tell the web server's own cost from the lab's: the product, with the switch
 // dropping the tunnel's packets on their way to the collector (no reassembly, decapsulation or copy there), because in
 // the lab every host's CPUs share this machine's cores, where on real hosts the collector's work never takes the web
-// server's CPU. --underlay 9000: the web server's and collector's links
-// and the switch ports to them at MTU 9000, the client's at 1500 (production frames stay 1514 bytes and cross whole).
+// server's CPU; DESIGN+sink (seed+sink, budget+sink) does the same to another design. --underlay 9000: the web
+// server's and collector's links and the switch ports to them at MTU 9000, the client's at 1500 (production frames
+// stay 1514 bytes and cross whole).
 //
 //   ns client 10.0.0.1 --+                       +-- ns web 10.0.0.2 (iperf3 -s, ux-tunnel-transmit, mirror on eth0)
 //                        +-- ns lan: br0 --------+      ruei-br1 -- ruei-tun1 ==L2TPv3/IP, MTU 1500 underlay==+
@@ -262,17 +263,19 @@ async function main(): Promise<void> {
       // Each round starts one design later: measured in a fixed order, the design right after `none` ran about 15 %
       // slower at 200 Mbit/s in two runs whichever design it was (2026-12-02), which a fixed order would charge to it.
       for (const mode of [...modes.slice(round % modes.length), ...modes.slice(0, round % modes.length)]) {
-        if (mode !== 'none') {
-          const [options, collectorOptions] = optionsOf(mode, keys);
+        // DESIGN+sink: the design with the switch dropping its tunnel packets too (its cost to the web server alone).
+        const [design = mode, ...extras] = mode.split('+');
+        if (design !== 'none') {
+          const [options, collectorOptions] = optionsOf(design, keys);
           // 0600 on every write (a mode given to writeFileSync applies only to a new file): a cookie must be root's alone.
-          writeSecret(WEB_CONF, `${IP.collector} ${IP.web} eth0 ${mode === 'all' ? 'all' : `i${PORT}`}${options}\n`);
-          if (collectorOptions || mode === 'nopin') {
+          writeSecret(WEB_CONF, `${IP.collector} ${IP.web} eth0 ${design === 'all' ? 'all' : `i${PORT}`}${options}\n`);
+          if (collectorOptions || design === 'nopin') {
             writeSecret(COLLECTOR_CONF, `${IP.collector} ${IP.web} - -${collectorOptions}\n`);
-            await receive('reload', '--source-pinning', mode === 'nopin' ? 'off' : 'on');
+            await receive('reload', '--source-pinning', design === 'nopin' ? 'off' : 'on');
           }
           await transmit('start');
-          if (mode === 'wireguard') await handshake();
-          await alterDesign(mode);
+          if (design === 'wireguard') await handshake();
+          for (const part of [design, ...extras]) await alterDesign(part);
         }
         for (const load of loads) {
           const s = await measureRun(mode, load, round);
@@ -280,10 +283,11 @@ async function main(): Promise<void> {
           const pct = s.mirroredPayload === null ? '' : `, mirror ${(100 * s.mirroredPayload / s.receivedBytes).toFixed(1)} % of received (${(100 * s.mirroredPayload / s.sentBytes).toFixed(1)} % of sent), ${(s.outerPackets! / Math.max(1, s.mirroredFrames!)).toFixed(2)} outer/frame`;
           process.stderr.write(`[bench-lab] round ${round + 1} ${mode} ${load === '0' ? 'unlimited' : load}: ${(s.bps / 1e6).toFixed(0)} Mbit/s${pct}, softnet drops ${s.softnetDrops}, reasm ${JSON.stringify(s.reasm)}, interface drops ${JSON.stringify(s.drops)}, IP counters ${JSON.stringify(s.ipCounters)}\n`);
         }
-        if (mode !== 'none') {
-          await restoreDesign(mode);
+        if (design !== 'none') {
+          for (const part of [...extras].reverse()) await restoreDesign(part);
+          await restoreDesign(design);
           await transmit('stop');
-          if (optionsOf(mode, keys)[1] || mode === 'nopin') {
+          if (optionsOf(design, keys)[1] || design === 'nopin') {
             writeFileSync(COLLECTOR_CONF, `${IP.collector} ${IP.web} - -\n`);
             await receive('reload', '--source-pinning', 'on');
           }

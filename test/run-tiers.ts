@@ -9,7 +9,7 @@ import { closeSync, existsSync, mkdtempSync, openSync, readdirSync, readFileSync
 import { tmpdir } from 'node:os';
 import { basename, join, relative, resolve } from 'node:path';
 import { spawn } from 'node:child_process';
-import { kernelFileSeconds, laneCount, laneCpus, planLanes, SYSTEMD_TIER_SECONDS, type LaneItem } from './lanes.js';
+import { kernelFileSeconds, laneCount, laneCpus, planLanes, systemdFileSeconds, type LaneItem } from './lanes.js';
 
 const ROOT = resolve(import.meta.dirname, '..', '..');
 const DIST = join(ROOT, 'dist');
@@ -87,7 +87,7 @@ type Place = 'host' | 'lab' | 'systemd-lab';
  * One boot's (or the host's) run of `files`, its counts added to `total`. A lab boot's output is kept in a file of
  * `jobDir` while it runs (tail -f it to follow) and printed whole when it ends, so lanes side by side stay readable.
  */
-async function runBoot(label: string, files: string[], place: Place, jobDir: string, total: Counts, cpus = 1): Promise<void> {
+async function runBoot(label: string, files: string[], place: Place, jobDir: string, total: Counts, cpus = 1, persist = false): Promise<void> {
   const tapFile = join(jobDir, `${label}.tap`);
   const where = place === 'lab' ? 'in a kernel lab VM' : place === 'systemd-lab' ? 'in the systemd lab VM (systemd as PID 1)' : 'on this host';
   const header = `\n=== ${label} tests: ${files.length} file(s) ${where} ===`;
@@ -100,7 +100,7 @@ async function runBoot(label: string, files: string[], place: Place, jobDir: str
   } else {
     const out = join(jobDir, `${label}.out`);
     console.log(`[lanes] ${label}: ${files.length} file(s) started ${where}; follow with: tail -f ${out}`);
-    const lab = [join(ROOT, 'lab', 'run'), '--timeout', '5400', '--cpus', String(cpus), '--job-dir', jobDir, ...(place === 'systemd-lab' ? ['--systemd', '--persist'] : []), '--'];
+    const lab = [join(ROOT, 'lab', 'run'), '--timeout', '5400', '--cpus', String(cpus), '--job-dir', jobDir, ...(place === 'systemd-lab' ? ['--systemd'] : []), ...(persist ? ['--persist'] : []), '--'];
     code = await run([...lab, ...argv], out);
     console.log(header);
     process.stdout.write(readFileSync(out, 'utf8'));
@@ -116,8 +116,12 @@ async function runBoot(label: string, files: string[], place: Place, jobDir: str
   for (const key of Object.keys(total) as Array<keyof Counts>) total[key] += counts[key];
 }
 
-/** What a lane runs: kernel test files in one kernel lab VM, or the systemd tier (a boot, then one after a reboot). */
-type LabWork = { kind: 'kernel'; file: string } | { kind: 'systemd' };
+/**
+ * What a lane runs: kernel test files in one kernel lab VM, and systemd test files in a systemd lab VM (with their
+ * halves in after-reboot/, which run in a second boot from the disk the first left). Each systemd file is an item of
+ * its own, so the lanes can share them out (the tier in one lane took 46 minutes).
+ */
+type LabWork = { kind: 'kernel'; file: string } | { kind: 'systemd'; file: string; afterReboot: string[] };
 
 /**
  * The kernel tier (in lab VMs, or on this host when its kernel has L2TP) and the systemd tier, lanes side by side
@@ -132,7 +136,12 @@ async function runLabTiers(kernel: string[], kernelPlace: 'host' | 'lab', system
   } else {
     for (const file of kernel) work.push({ item: { kind: 'kernel', file }, seconds: kernelFileSeconds(file) });
   }
-  if (systemd.length + afterReboot.length > 0) work.push({ item: { kind: 'systemd' }, seconds: SYSTEMD_TIER_SECONDS });
+  const orphans = afterReboot.filter((a) => !systemd.some((file) => basename(file) === basename(a)));
+  if (orphans.length > 0) throw new Error(`${orphans.join(', ')}: an after-reboot test needs its first half (the same file name in test/systemd)`);
+  for (const file of systemd) {
+    const after = afterReboot.filter((a) => basename(a) === basename(file));
+    work.push({ item: { kind: 'systemd', file, afterReboot: after }, seconds: systemdFileSeconds(file) });
+  }
   const lanes = planLanes(work, laneCount());
   const cpus = laneCpus(lanes.length);
   if (lanes.length > 1) console.log(`\n[lanes] ${lanes.length} lab VMs side by side, ${cpus} vCPU(s) each (UX_TUNNEL_LANES=1 runs them one after the other)`);
@@ -140,11 +149,11 @@ async function runLabTiers(kernel: string[], kernelPlace: 'host' | 'lab', system
     const files = items.flatMap((w) => (w.kind === 'kernel' ? [w.file] : []));
     const suffix = lanes.length > 1 ? `-lane${index + 1}` : '';
     if (files.length > 0) await runBoot(`kernel${suffix}`, files, 'lab', dir, totals.kernel, cpus);
-    if (items.some((w) => w.kind === 'systemd')) {
-      // In the systemd lab, afterReboot files run in a second boot from the disk the first boot left (lab/run --persist).
-      if (systemd.length > 0) await runBoot('systemd', systemd, 'systemd-lab', dir, totals.systemd, cpus);
-      if (afterReboot.length > 0) await runBoot('systemd-after-reboot', afterReboot, 'systemd-lab', dir, totals.systemd, cpus);
-    }
+    // A lane's systemd files share one boot; their after-reboot halves run in a second one from its disk.
+    const units = items.flatMap((w) => (w.kind === 'systemd' ? [w] : []));
+    const later = units.flatMap((w) => w.afterReboot);
+    if (units.length > 0) await runBoot(`systemd${suffix}`, units.map((w) => w.file), 'systemd-lab', dir, totals.systemd, cpus, later.length > 0);
+    if (later.length > 0) await runBoot(`systemd-after-reboot${suffix}`, later, 'systemd-lab', dir, totals.systemd, cpus, true);
   })));
   return totals;
 }

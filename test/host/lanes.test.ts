@@ -2,9 +2,12 @@
 // machine and UX_TUNNEL_LANES.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { kernelFileSeconds, laneCount, laneCpus, LAB_VM_BYTES, planLanes } from '../lanes.js';
+import { readdirSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { kernelFileSeconds, laneCount, laneCpus, LAB_VM_BYTES, planLanes, systemdFileSeconds } from '../lanes.js';
 
 const GB = 1024 ** 3;
+const ROOT = resolve(import.meta.dirname, '..', '..', '..');
 
 test('planLanes: longest first to the least loaded lane; every item once; empty lanes dropped', () => {
   const items = [['a', 900], ['b', 345], ['c', 300], ['d', 200], ['e', 100], ['f', 50]].map(([item, seconds]) => ({ item: item as string, seconds: seconds as number }));
@@ -22,6 +25,16 @@ test('kernelFileSeconds: known files by name (compiled or source), a new file ge
   assert.ok(kernelFileSeconds('test/kernel/ansible.test.ts') > kernelFileSeconds('test/kernel/lab-l2tp.test.ts'));
   assert.notEqual(kernelFileSeconds('test/kernel/lab-l2tp.test.ts'), 120);
   assert.equal(kernelFileSeconds('dist/test/kernel/brand-new.test.js'), 120);
+  // The systemd tier's files have a table of their own (its ansible test is not the kernel lab's).
+  assert.ok(systemdFileSeconds('dist/test/systemd/ansible.test.js') > systemdFileSeconds('test/systemd/reboot.test.ts'));
+  assert.notEqual(systemdFileSeconds('dist/test/systemd/lifecycle.test.js'), 120);
+  assert.equal(systemdFileSeconds('dist/test/systemd/brand-new.test.js'), 120);
+});
+
+test('the tables cover every test file there is, so the lanes are balanced by measured figures', () => {
+  const names = (dir: string) => readdirSync(join(ROOT, 'test', dir)).filter((f) => f.endsWith('.test.ts'));
+  for (const file of names('kernel')) assert.notEqual(kernelFileSeconds(file), 120, `test/kernel/${file} has a measured figure in test/lanes.ts`);
+  for (const file of names('systemd')) assert.notEqual(systemdFileSeconds(file), 120, `test/systemd/${file} has a measured figure in test/lanes.ts`);
 });
 
 test('laneCount: one per core within memory, at most 4; UX_TUNNEL_LANES overrides; a bad value is an error', () => {

@@ -1,7 +1,8 @@
 // The Ansible collection (ansible/) rolls out a fleet with a real ansible-playbook over SSH: three web servers on two
-// collectors, a second run that changes nothing, then, while one web server streams (no frame of it lost), a fourth
-// web server added, another moved to the other collector (its mirror out for less than a keepalive interval) and a
-// third removed (its host left as before).
+// collectors, then, while one web server streams (no frame of it lost, its host not touched: changed=0), a fourth web
+// server added, another moved to the other collector (its mirror out for less than a keepalive interval) and a third
+// removed (its host left as before). A whole second run that changes nothing is the systemd lab's Ansible test (the
+// roles' defaults); here it cost 8 minutes of CI for what web1's changed=0 in the last run also shows.
 //
 //   client 10.3.0.100 --+                          +-- web1 10.3.0.11 --tunnel--> coll1
 //                       +--- ns lan: bridge br0 ---+-- web2 10.3.0.12 --tunnel--> coll2, later coll1
@@ -67,7 +68,7 @@ async function sessionInterface(collector: FleetHost, conf: string, remoteIp: st
   return name;
 }
 
-test('ansible: two collectors, web servers set up, added, moved and removed by the inventory alone; second run changed=0; no frame lost on the others', { timeout: 75 * 60_000 }, async (t) => {
+test('ansible: two collectors, web servers set up, added, moved and removed by the inventory alone; web1 unchanged (changed=0); no frame lost on the others', { timeout: 75 * 60_000 }, async (t) => {
   await requireL2tp();
   const dir = await scratchDir(t, 'uxt-ansible-');
   const lab = await createAnsibleLab(t, dir);
@@ -80,8 +81,8 @@ test('ansible: two collectors, web servers set up, added, moved and removed by t
   mustPass(await packageCommand(null, env, 'dpkg', '-i', packageFile('deb', 'transmit'), packageFile('deb', 'receive')), 'dpkg -i');
   const web3Before = await hostSnapshot(web3.ns);
 
-  // Three runs (each costs minutes under emulation): the fleet, the same again, then an addition, a move and a removal
-  // at once (web4 is in no inventory before the third run: Ansible never touches it).
+  // Two runs (each costs many minutes under emulation): the fleet, then an addition, a move and a removal at once
+  // (web4 is in no inventory before the second run: Ansible never touches it).
   await lab.writeInventory({ web1: { collector: 'coll1' }, web2: { collector: 'coll2' }, web3: { collector: 'coll1' } });
   const first = await lab.play();
   assertPlayOk(first, 'first run');
@@ -109,17 +110,15 @@ test('ansible: two collectors, web servers set up, added, moved and removed by t
   const web1Mbps = loaded.tunnels.find((row) => row.remoteIp === web1.ip)?.rxMbps ?? 0;
   assert.ok(web1Mbps > 0.2 && loaded.load !== null && loaded.load.totalMbps >= web1Mbps, `coll1's status shows web1's load: ${JSON.stringify(loaded.load)}`);
 
-  const second = await lab.play();
-  assertPlayOk(second, 'second run');
-  assert.deepEqual(changedHosts(second), [], `the second run changed nothing:\n${second.output.slice(-3000)}`);
-
   // While web1 serves pages: web4 joins coll1 and web2 moves there (two tunnels added by a reload), web3 is removed
   // (state absent, a tunnel removed). web1 is not touched, its mirror loses nothing, and web3's host is as before.
   const web1Ifindex = (await coll1.ns.ifindexes()).get(web1Session);
   // web2 serves pages too, captured on both collectors: its mirror may stop only while its own reload replaces the
   // tunnel, for less than one keepalive interval (coll2 keeps its line until web2 points at coll1).
-  const loop = await startFetchLoop(lab.client, coll1.ns, web1.ip, dir, 'change-fleet', 0.5);
-  const moving = await startFetchLoop(lab.client, [coll2.ns, coll1.ns], web2.ip, dir, 'move-web2', 0.5);
+  // A page every 2 s from each: the run shares one emulated CPU with the loops (at 0.5 s it took three times as long
+  // as the first run), and 2 s is still fine enough to time an outage against the 20 s interval.
+  const loop = await startFetchLoop(lab.client, coll1.ns, web1.ip, dir, 'change-fleet', 2);
+  const moving = await startFetchLoop(lab.client, [coll2.ns, coll1.ns], web2.ip, dir, 'move-web2', 2);
   await lab.writeInventory({ web1: { collector: 'coll1' }, web2: { collector: 'coll1' }, web3: { collector: 'coll1', state: 'absent' }, web4: { collector: 'coll1' } });
   const change = await lab.play();
   const { requests, comparison } = await loop.stop();
@@ -128,7 +127,7 @@ test('ansible: two collectors, web servers set up, added, moved and removed by t
   console.log(`[info] web2's mirror while it moved: ${move.requests} pages, frames on coll2/coll1 ${move.framesPerCollector.join('/')}, longest outage ${move.outageSeconds.toFixed(1)} s`);
   assert.ok(move.framesPerCollector.every((n) => n > 0), `web2's pages were mirrored to coll2, then to coll1: ${move.framesPerCollector.join('/')} frames`);
   assert.ok(move.outageSeconds < KEEPALIVE_INTERVAL, `web2's mirror was out ${move.outageSeconds.toFixed(1)} s while it moved (one keepalive interval: ${KEEPALIVE_INTERVAL} s)`);
-  assert.deepEqual(changedHosts(change), ['coll1', 'coll2', 'web2', 'web3', 'web4'], 'web1 was not touched');
+  assert.deepEqual(changedHosts(change), ['coll1', 'coll2', 'web2', 'web3', 'web4'], `web1 was not touched (changed=0):\n${change.output.slice(-3000)}`);
   assert.ok(requests > 10, `web1 served pages throughout (${requests})`);
   assert.deepEqual(comparison.problems, [], 'web1\'s pages while web4 joined, web2 moved and web3 left: every byte on coll1\'s ruei-mtun');
   assert.equal(comparison.collectorBytes, comparison.clientBytes);
@@ -138,5 +137,5 @@ test('ansible: two collectors, web servers set up, added, moved and removed by t
   assert.deepEqual((await coll2.ns.ifindexes()).has('ruei-mtun-00000'), false, 'coll2 has no tunnel left');
   assert.equal(await hostSnapshot(web3.ns), web3Before, 'web3 is as before the roles touched it');
   assert.equal(existsSync(join(web3.rueiHome, 'tunnel', 'transmit', 'conf', 'tunnel.conf')), false, 'web3\'s tunnel.conf is gone');
-  console.log(`[info] ansible-playbook runs: ${[first, second, change].map((r) => `${r.seconds.toFixed(0)}s`).join(', ')}`);
+  console.log(`[info] ansible-playbook runs: ${[first, change].map((r) => `${r.seconds.toFixed(0)}s`).join(', ')}`);
 });
